@@ -1,0 +1,34 @@
+# Each target sets up .venv from requirements.txt when it is missing or out of date.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Quiet Jupyter's platformdirs migration notice and keep matplotlib off any display.
+export JUPYTER_PLATFORM_DIRS := 1
+export MPLBACKEND := Agg
+JOBS ?= 2
+
+.PHONY: book test lab bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --nbmake tests src/dlcore book
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,25 @@
+"""Timing harness for ``run.py``: dlcore against PyTorch, float64, the same thread count."""
+
+from __future__ import annotations
+
+import timeit
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass
+class Case:
+    """One benchmark row: two zero-argument callables doing the same work."""
+
+    kernel: str
+    shape: str
+    dlcore: Callable[[], object]
+    torch: Callable[[], object]
+
+
+def best_ms(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) -> float:
+    """Best-of-``repeat`` time per call in milliseconds, each repeat at least ``min_time`` s."""
+    fn()  # warm up caches and lazy initialisation
+    number, _ = timeit.Timer(fn).autorange()
+    number = max(1, int(number * min_time / 0.2))
+    return 1000 * min(timeit.repeat(fn, number=number, repeat=repeat)) / number

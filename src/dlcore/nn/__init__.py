@@ -1,0 +1,20 @@
+"""Layers, containers and losses (the counterpart of ``torch.nn``).
+
+Each sub-module holds one idea; this package re-exports their public names.
+"""
+
+from .module import *  # noqa: F401,F403  Parameter, Module, Sequential
+from .linear import *  # noqa: F401,F403  Linear, Identity, Flatten
+from .activation import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from ..losses import *  # noqa: F401,F403
+
+from . import activation, conv, dropout, linear, module, normalization, pooling  # noqa: F401
+from .. import losses as _losses
+
+__all__ = [name for m in (module, linear, activation, conv, pooling, dropout, normalization,
+                          _losses)
+           for name in m.__all__ if name[0].isupper()]

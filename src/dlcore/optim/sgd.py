@@ -1,0 +1,66 @@
+"""Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
+
+from __future__ import annotations
+
+from ..checks import check_range
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""``torch.optim.SGD``: the same arguments, defaults, update and state.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated if ``maximize``):
+
+    .. math::
+        g &\leftarrow g + \lambda \theta \quad (\text{weight\_decay } \lambda) \\
+        b &\leftarrow \begin{cases} g & \text{first step} \\
+              \mu b + (1 - \tau) g & \text{later} \end{cases}
+              \quad (\text{momentum } \mu,\ \text{dampening } \tau) \\
+        g &\leftarrow g + \mu b \ \text{(Nesterov)} \quad\text{or}\quad g \leftarrow b \\
+        \theta &\leftarrow \theta - \eta g
+
+    The momentum buffer :math:`b` is kept in ``state[p]["momentum_buffer"]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcore.nn import Parameter
+    >>> p = Parameter(np.array([1.0])); p.grad = np.array([0.5])
+    >>> SGD([p], lr=0.1).step(); p.data
+    array([0.95])
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+        check_range("lr", lr, 0.0, what="SGD")
+        check_range("momentum", momentum, 0.0, what="SGD")
+        check_range("weight_decay", weight_decay, 0.0, what="SGD")
+        check_range("dampening", dampening, what="SGD")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD nesterov=True requires momentum > 0 and dampening = 0, got "
+                             f"momentum={momentum}, dampening={dampening}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            mu, tau = group["momentum"], group["dampening"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g = -p.grad if group["maximize"] else p.grad
+                if group["weight_decay"]:
+                    g = g + group["weight_decay"] * p.data
+                if mu:
+                    state = self._state(p)
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = g.copy()
+                    else:
+                        buf *= mu
+                        buf += (1 - tau) * g
+                    g = g + mu * buf if group["nesterov"] else buf
+                p.data -= group["lr"] * g

@@ -1,0 +1,136 @@
+"""Parameter, Module, Sequential, Linear, Flatten and the basic activation layers."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+import dlcore.nn as nn
+from dlcore.gradcheck import check_module_gradients
+from parity import close, copy_params, t
+
+
+def test_parameters_in_torch_order_and_state_dict_keys():
+    net = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU(), nn.Linear(4, 2, bias=False, rng=1))
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
+                              torch.nn.Linear(4, 2, bias=False))
+    assert [n for n, _ in net.named_parameters()] == [n for n, _ in ref.named_parameters()]
+    assert list(net.state_dict()) == list(ref.state_dict())
+    assert [p.shape for p in net.parameters()] == [tuple(p.shape) for p in ref.parameters()]
+
+
+def test_backward_accumulates_and_zero_grad_resets():
+    layer = nn.Linear(3, 2, rng=0)
+    x = np.ones((4, 3))
+    layer(x)
+    layer.backward(np.ones((4, 2)))
+    first = layer.weight.grad.copy()
+    layer(x)
+    layer.backward(np.ones((4, 2)))
+    np.testing.assert_array_equal(layer.weight.grad, 2 * first)
+    layer.zero_grad()
+    assert layer.weight.grad is None and layer.bias.grad is None
+    layer(x)
+    layer.backward(np.ones((4, 2)))
+    layer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(layer.weight.grad, 0.0)
+
+
+def test_train_eval_propagate_to_children():
+    net = nn.Sequential(nn.Linear(2, 2, rng=0), nn.Sequential(nn.Tanh()))
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+
+
+def test_state_dict_round_trip_copies():
+    a, b = nn.Linear(3, 2, rng=0), nn.Linear(3, 2, rng=1)
+    b.load_state_dict(a.state_dict())
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    b.weight.data += 1
+    assert not np.array_equal(a.weight.data, b.weight.data)
+    with pytest.raises(ValueError, match="missing"):
+        nn.Linear(3, 2, bias=False).load_state_dict(a.state_dict())
+
+
+def test_repr_like_torch():
+    net = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU())
+    assert repr(net) == repr(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU()))
+
+
+def test_backward_before_forward_is_explained():
+    with pytest.raises(RuntimeError, match="before forward"):
+        nn.Linear(2, 2, rng=0).backward(np.ones((1, 2)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 6), fan_in=st.integers(1, 7), fan_out=st.integers(1, 7),
+       lead=st.sampled_from([(), (3,)]), bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_linear_matches_torch(n, fan_in, fan_out, lead, bias, seed):
+    rng = np.random.default_rng(seed)
+    ours = nn.Linear(fan_in, fan_out, bias=bias, rng=rng)
+    ref = torch.nn.Linear(fan_in, fan_out, bias=bias)
+    copy_params(ours, ref)
+    x = rng.standard_normal(lead + (n, fan_in))
+    g = rng.standard_normal(lead + (n, fan_out))
+    xt = t(x, grad=True)
+    y = ours(x)
+    ref(xt).backward(t(g))
+    close(y, ref(xt))
+    close(ours.backward(g), xt.grad)
+    for p, q in zip(ours.parameters(), ref.parameters()):
+        close(p.grad, q.grad)
+
+
+def test_linear_init_distribution_matches_torch_bounds():
+    layer = nn.Linear(400, 300, rng=0)
+    bound = 1 / np.sqrt(400)
+    w = layer.weight.data
+    assert w.min() >= -bound and w.max() <= bound
+    # U(-a, a) has variance a^2 / 3; 120000 draws pin the sample variance to about 0.5%.
+    assert abs(w.var() / (bound ** 2 / 3) - 1) < 0.02
+    assert abs(layer.bias.data).max() <= bound
+    np.testing.assert_array_equal(nn.Linear(4, 3, rng=7).weight.data,
+                                  nn.Linear(4, 3, rng=7).weight.data)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.Linear(4, 3, rng=0),
+                                  lambda: nn.Sequential(nn.Linear(4, 5, rng=0), nn.Tanh(),
+                                                        nn.Linear(5, 3, rng=1), nn.Sigmoid()),
+                                  lambda: nn.Softmax(dim=1), lambda: nn.LogSoftmax(dim=0),
+                                  lambda: nn.ReLU()])
+def test_gradients_pass_numerical_check(make):
+    x = np.random.default_rng(3).standard_normal((6, 4))
+    report = check_module_gradients(make(), x, rng=4)
+    assert report.passed(1e-7), str(report)
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (nn.ReLU(), torch.nn.ReLU()), (nn.Sigmoid(), torch.nn.Sigmoid()), (nn.Tanh(), torch.nn.Tanh()),
+    (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)), (nn.LogSoftmax(dim=-1), torch.nn.LogSoftmax(dim=-1)),
+    (nn.Flatten(), torch.nn.Flatten()), (nn.Flatten(0, 1), torch.nn.Flatten(0, 1)),
+])
+def test_activation_and_flatten_layers_match_torch(ours, theirs):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 5)) * 10
+    x[0, 0, :3] = [0.0, 800.0, -800.0]
+    xt = t(x, grad=True)
+    yt = theirs(xt)
+    g = rng.standard_normal(tuple(yt.shape))
+    yt.backward(t(g))
+    close(ours(x), yt)
+    close(ours.backward(g), xt.grad)
+
+
+def test_bad_input_names_argument_and_shapes():
+    with pytest.raises(ValueError, match=r"in_features must be an integer >= 1, got 0"):
+        nn.Linear(0, 3)
+    with pytest.raises(TypeError, match="out_features"):
+        nn.Linear(3, 2.5)
+    with pytest.raises(ValueError, match=r"\(4, 5\).*\(\*, 3\)"):
+        nn.Linear(3, 2, rng=0)(np.ones((4, 5)))
+    with pytest.raises(TypeError, match="Sequential argument 1"):
+        nn.Sequential(nn.ReLU(), lambda x: x)
+    with pytest.raises(TypeError, match="real numbers"):
+        nn.ReLU()(np.array(["a"]))
