@@ -8,7 +8,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 export MPLBACKEND := Agg
 JOBS ?= 2
 
-.PHONY: book test lab bench clean setup
+.PHONY: book test lab bench clean setup vendor
 
 setup: $(STAMP)
 
@@ -18,8 +18,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP) vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+vendor:
+	tools/vendor_static.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --nbmake tests src/dlcore book
