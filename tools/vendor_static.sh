@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fetch the page scripts the book serves itself, so that math and widgets render without a CDN:
 # MathJax 3, require.js and the ipywidgets HTML manager, as tarballs from the npm registry,
-# unpacked into _static/vendor (git-ignored). Idempotent: does nothing once they are there.
+# unpacked into _vendor/vendor (git-ignored; the build serves it as _static/vendor).
+# Idempotent: does nothing once they are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dest=_static/vendor
+dest=_vendor/vendor
 [ -f "$dest/.complete" ] && exit 0
 command -v npm >/dev/null || { echo "vendor_static: npm is needed (Node.js)" >&2; exit 1; }
 tmp=$(mktemp -d)
