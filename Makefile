@@ -8,7 +8,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 export MPLBACKEND := Agg
 JOBS ?= 2
 
-.PHONY: book test lab bench clean setup vendor
+.PHONY: book test lab bench clean setup vendor browser determinism
 
 setup: $(STAMP)
 
@@ -24,8 +24,16 @@ book: $(STAMP) vendor
 vendor:
 	tools/vendor_static.sh
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --nbmake tests src/dlcore book
+# Unit tests, doctests, every chapter through nbmake, the rendered book in Chromium and the
+# determinism check; tests that share the book build run on one worker (xdist_group "book").
+test: $(STAMP) vendor browser
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbmake tests src/dlcore book
+
+determinism: $(STAMP) vendor
+	$(BIN)/python -m pytest tests/test_determinism.py
+
+browser:
+	tools/install_browser.sh
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book
