@@ -1,8 +1,363 @@
-"""Normalisation: batch, layer and group normalisation maths and the normal density.
+r"""Normalisation maths: batch, layer and group normalisation, and the normal density.
 
-Filled in by the normalization chapter (``book/07_normalization.ipynb``); the layers live in
-``dlcore.nn.normalization``.
+All three normalisations share one core. Over a set of axes :math:`A` holding :math:`m` values,
+
+.. math::
+
+    \mu = \frac1m \sum_{A} x, \qquad \sigma^2 = \frac1m \sum_{A} (x - \mu)^2, \qquad
+    \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma \hat x + \beta,
+
+with the *biased* variance. They differ only in :math:`A`: batch norm pools the batch and
+spatial axes per channel, layer norm the trailing ``normalized_shape`` axes per sample, group
+norm the channels of a group and the spatial axes per sample. The backward pass of the core
+has the compact closed form (:func:`normalize_backward`)
+
+.. math::
+
+    \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2 + \epsilon}}
+    \Big(g - \overline{g} - \hat x\, \overline{g \hat x}\Big), \qquad
+    g = \frac{\partial L}{\partial \hat x},
+
+where the bars are means over :math:`A`. The functions here take
+``torch.nn.functional``'s arguments in its order; the layers in ``dlcore.nn.normalization``
+call the private ``_*_forward`` variants, which also return what backward needs.
 """
 
-__all__ = []
-__functional__ = []
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .checks import as_array, check_int, check_range
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "normalize", "normalize_backward",
+           "normal_pdf", "normal_pdf_dx", "normal_pdf_dmu", "normal_pdf_dsigma"]
+__functional__ = ["batch_norm", "layer_norm", "group_norm", "normal_pdf", "normal_pdf_dx",
+                  "normal_pdf_dmu", "normal_pdf_dsigma"]
+
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+# -- the shared core ------------------------------------------------------------------------
+def normalize(x: np.ndarray, axes: tuple, eps: float):
+    r"""Standardise ``x`` over ``axes`` with the biased variance.
+
+    Returns ``(x_hat, mean, var, rstd)`` where ``mean``, ``var`` (biased) and
+    :math:`\mathrm{rstd} = 1/\sqrt{\mathrm{var} + \epsilon}` keep the reduced axes with size 1.
+
+    Examples
+    --------
+    >>> x_hat, mean, var, rstd = normalize(np.array([[1.0, 3.0]]), axes=(1,), eps=0.0)
+    >>> x_hat, mean, var
+    (array([[-1.,  1.]]), array([[2.]]), array([[1.]]))
+    """
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = np.mean(centred * centred, axis=axes, keepdims=True)
+    if eps == 0 and np.any(var == 0):
+        raise ValueError("eps=0 with a constant slice (variance 0): the normalisation divides "
+                         "by zero; use eps > 0")
+    rstd = 1.0 / np.sqrt(var + eps)
+    return centred * rstd, mean, var, rstd
+
+
+def normalize_backward(grad_x_hat: np.ndarray, x_hat: np.ndarray, rstd: np.ndarray,
+                       axes: tuple) -> np.ndarray:
+    r"""Gradient through :func:`normalize` when the statistics come from ``x`` itself.
+
+    :math:`\partial L/\partial x = \mathrm{rstd}\,(g - \bar g - \hat x\,\overline{g\hat x})`,
+    bars being means over ``axes`` and :math:`g = \partial L/\partial \hat x`. The two mean
+    terms are the paths through :math:`\mu` and through :math:`\sigma^2`.
+
+    Examples
+    --------
+    >>> x_hat, _, _, rstd = normalize(np.array([[1.0, 3.0]]), axes=(1,), eps=0.0)
+    >>> normalize_backward(np.array([[1.0, 1.0]]), x_hat, rstd, axes=(1,))  # shift-invariant
+    array([[0., 0.]])
+    """
+    g_mean = grad_x_hat.mean(axis=axes, keepdims=True)
+    proj = np.mean(grad_x_hat * x_hat, axis=axes, keepdims=True)
+    return rstd * (grad_x_hat - g_mean - x_hat * proj)
+
+
+def _check_eps(eps, *, positive: bool = False) -> float:
+    return check_range("eps", eps, 0.0, low_open=positive)
+
+
+def _channel_shape(ndim: int) -> tuple:
+    """Broadcast shape of a per-channel vector against an ``(N, C, *)`` input."""
+    return (1, -1) + (1,) * (ndim - 2)
+
+
+def _optional_vector(name: str, value, size: int, owner: str):
+    if value is None:
+        return None
+    arr = as_array(name, value)
+    if arr.shape != (size,):
+        raise ValueError(f"{owner} {name} has shape {arr.shape}, expected ({size},) for an "
+                         f"input with {size} channels")
+    return arr
+
+
+# -- batch norm ------------------------------------------------------------------------------
+def _check_values_per_channel(x: np.ndarray) -> int:
+    """Return :math:`m`, the values per channel, after checking that a batch variance exists."""
+    m = x.size // x.shape[1]
+    if m <= 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{x.shape}: the batch variance of a single value is undefined (use "
+                         "eval() with running statistics, or a larger batch)")
+    return m
+
+
+def _batch_norm_forward(input, running_mean, running_var, weight, bias, training, momentum,
+                        eps):
+    """Batch norm; returns ``(y, x_hat, rstd, axes)`` and updates the running buffers."""
+    x = as_array("input", input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm input must have shape (N, C, *), got shape {x.shape}")
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    eps = _check_eps(eps, positive=training)
+    for name, buf in (("running_mean", running_mean), ("running_var", running_var)):
+        if buf is None:
+            continue
+        if training and not (isinstance(buf, np.ndarray) and buf.dtype.kind == "f"):
+            raise TypeError(f"batch_norm {name} must be a float ndarray (it is updated in "
+                            f"place in training), got {type(buf).__name__}")
+        if np.shape(buf) != (c,):
+            raise ValueError(f"batch_norm {name} has shape {np.shape(buf)} but the input "
+                             f"{x.shape} has {c} channels")
+    weight = _optional_vector("weight", weight, c, "batch_norm")
+    bias = _optional_vector("bias", bias, c, "batch_norm")
+    shape = _channel_shape(x.ndim)
+    if training:
+        m = _check_values_per_channel(x)
+        x_hat, mean, var, rstd = normalize(x, axes, eps)
+        if running_mean is not None or running_var is not None:
+            momentum = check_range("momentum", momentum, 0.0, 1.0)
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * mean.reshape(c)
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += momentum * var.reshape(c) * (m / (m - 1))
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm needs running_mean and running_var in evaluation mode "
+                             "(training=False), got None")
+        rstd = 1.0 / np.sqrt(np.asarray(running_var).reshape(shape) + eps)
+        x_hat = (x - np.asarray(running_mean).reshape(shape)) * rstd
+    y = x_hat if weight is None else x_hat * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y, x_hat, rstd, axes
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    r"""Batch normalisation, as ``torch.nn.functional.batch_norm``.
+
+    Per channel :math:`c` of an ``(N, C, *)`` input, over the :math:`m = N \cdot \prod *`
+    values of that channel: :math:`y = \gamma_c (x - \mu_c)/\sqrt{\sigma_c^2 + \epsilon} +
+    \beta_c`. With ``training=True``, :math:`\mu_c, \sigma_c^2` are the batch mean and biased
+    variance, and the running buffers (if given) are updated in place:
+    :math:`r_\mu \leftarrow (1 - \text{momentum})\, r_\mu + \text{momentum}\, \mu_c`,
+    :math:`r_{\sigma^2} \leftarrow (1 - \text{momentum})\, r_{\sigma^2} + \text{momentum}\,
+    \frac{m}{m-1}\sigma_c^2` (the *unbiased* variance). With ``training=False`` the running
+    buffers are used instead.
+
+    Parameters
+    ----------
+    input : array of shape (N, C, *)
+    running_mean, running_var : float arrays of shape (C,) or None
+    weight, bias : arrays of shape (C,) or None
+        :math:`\gamma` and :math:`\beta`.
+    training : bool
+    momentum : float in [0, 1]
+        Weight of the new batch in the running average.
+    eps : float
+        Must be > 0 in training, >= 0 otherwise.
+
+    Returns
+    -------
+    ndarray shaped like ``input``
+
+    Examples
+    --------
+    >>> rm, rv = np.zeros(1), np.ones(1)
+    >>> batch_norm(np.array([[1.0], [3.0]]), rm, rv, training=True, eps=1e-12).round(6)
+    array([[-1.],
+           [ 1.]])
+    >>> rm, rv  # 0.9 * 0 + 0.1 * 2 and 0.9 * 1 + 0.1 * 2 (unbiased variance of {1, 3})
+    (array([0.2]), array([1.1]))
+    """
+    return _batch_norm_forward(input, running_mean, running_var, weight, bias, training,
+                               momentum, eps)[0]
+
+
+# -- layer norm ------------------------------------------------------------------------------
+def _as_shape(normalized_shape) -> tuple:
+    if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
+        normalized_shape = (normalized_shape,)
+    try:
+        shape = tuple(normalized_shape)
+    except TypeError:
+        raise TypeError("normalized_shape must be an int or a sequence of ints, got "
+                        f"{normalized_shape!r}") from None
+    if not shape:
+        raise ValueError("normalized_shape must not be empty, got ()")
+    return tuple(check_int(f"normalized_shape[{i}]", s, minimum=1) for i, s in enumerate(shape))
+
+
+def _layer_norm_forward(input, normalized_shape, weight, bias, eps):
+    """Layer norm; returns ``(y, x_hat, rstd, axes)``."""
+    x = as_array("input", input)
+    shape = _as_shape(normalized_shape)
+    k = len(shape)
+    if x.shape[x.ndim - k:] != shape or x.ndim < k:
+        raise ValueError(f"layer_norm normalized_shape={shape} expects an input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got shape {x.shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and np.shape(p) != shape:
+            raise ValueError(f"layer_norm {name} has shape {np.shape(p)}, expected "
+                             f"normalized_shape {shape}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    x_hat, _, _, rstd = normalize(x, axes, _check_eps(eps))
+    y = x_hat if weight is None else x_hat * weight
+    if bias is not None:
+        y = y + bias
+    return y, x_hat, rstd, axes
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    r"""Layer normalisation, as ``torch.nn.functional.layer_norm``.
+
+    Each sample is standardised over its trailing ``normalized_shape`` dimensions
+    (:math:`m = \prod` ``normalized_shape`` values), independently of the rest of the batch:
+    :math:`y = \gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta`, with element-wise
+    ``weight`` and ``bias`` of shape ``normalized_shape``. Same computation in training and
+    evaluation; no running statistics.
+
+    Examples
+    --------
+    >>> layer_norm(np.array([[1.0, 3.0], [0.0, 10.0]]), 2, eps=1e-12).round(6)
+    array([[-1.,  1.],
+           [-1.,  1.]])
+    """
+    return _layer_norm_forward(input, normalized_shape, weight, bias, eps)[0]
+
+
+# -- group norm ------------------------------------------------------------------------------
+def _group_norm_forward(input, num_groups, weight, bias, eps):
+    """Group norm; returns ``(y, x_hat, rstd, grouped_shape)``."""
+    x = as_array("input", input)
+    g = check_int("num_groups", num_groups, minimum=1)
+    if x.ndim < 2:
+        raise ValueError(f"group_norm input must have shape (N, C, *), got shape {x.shape}")
+    n, c = x.shape[:2]
+    if c % g:
+        raise ValueError(f"group_norm input has {c} channels (shape {x.shape}), which is not "
+                         f"divisible by num_groups={g}")
+    if n * (c // g) * math.prod(x.shape[2:]) == 1:  # torch's _verify_batch_size condition
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {x.shape}: one sample with one value per group")
+    weight = _optional_vector("weight", weight, c, "group_norm")
+    bias = _optional_vector("bias", bias, c, "group_norm")
+    grouped = (n, g, -1)
+    x_hat, _, _, rstd = normalize(x.reshape(grouped), (2,), _check_eps(eps))
+    x_hat = x_hat.reshape(x.shape)
+    shape = _channel_shape(x.ndim)
+    y = x_hat if weight is None else x_hat * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y, x_hat, rstd, grouped
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    r"""Group normalisation, as ``torch.nn.functional.group_norm``.
+
+    The ``C`` channels of an ``(N, C, *)`` input are split into ``num_groups`` groups of
+    ``C / num_groups`` consecutive channels; each (sample, group) is standardised over its
+    channels and spatial positions, then scaled and shifted per channel by ``weight`` and
+    ``bias`` (shape ``(C,)``). ``num_groups=1`` pools all channels (layer norm over
+    ``(C, *)`` with per-channel affine), ``num_groups=C`` is instance normalisation.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 3.0, 0.0, 4.0]])
+    >>> group_norm(x, 2, eps=1e-12).round(6)
+    array([[-1.,  1., -1.,  1.]])
+    """
+    return _group_norm_forward(input, num_groups, weight, bias, eps)[0]
+
+
+# -- the normal density ---------------------------------------------------------------------
+def _standardised(x, mu, sigma):
+    """Broadcast arrays ``(z, sigma, pdf)`` with :math:`z = (x - \\mu)/\\sigma`."""
+    x, mu, sigma = as_array("x", x), as_array("mu", mu), as_array("sigma", sigma)
+    if np.any(~(sigma > 0)):
+        raise ValueError(f"normal_pdf sigma must be > 0, got {sigma.min() if sigma.size else sigma}")
+    with np.errstate(over="ignore"):  # |x - mu| beyond float range: the density is 0 anyway
+        z = (x - mu) / sigma
+    # exp(-z^2/2) underflows to exactly 0.0 for |z| > 38.6, so clipping at 40 changes nothing
+    # and keeps z^2 finite.
+    z = np.clip(z, -40.0, 40.0)
+    pdf = np.exp(-0.5 * z * z) / (sigma * _SQRT_2PI)
+    return z, sigma, pdf
+
+
+def normal_pdf(x, mu=0.0, sigma=1.0):
+    r"""Density of :math:`\mathcal N(\mu, \sigma^2)`:
+    :math:`p(x) = \exp\!\big(-(x - \mu)^2 / 2\sigma^2\big) / (\sigma \sqrt{2\pi})`.
+
+    ``x``, ``mu`` and ``sigma`` (> 0) broadcast against each other. Far tails return exactly
+    0 without overflow.
+
+    Examples
+    --------
+    >>> normal_pdf(np.array([0.0, 1.0])).round(6)
+    array([0.398942, 0.241971])
+    >>> float(normal_pdf(1e200))
+    0.0
+    """
+    return _standardised(x, mu, sigma)[2]
+
+
+def normal_pdf_dx(x, mu=0.0, sigma=1.0):
+    r""":math:`\partial p/\partial x = -\frac{x - \mu}{\sigma^2}\, p(x)`.
+
+    Examples
+    --------
+    >>> normal_pdf_dx(np.array([-1.0, 0.0, 1.0])).round(6)
+    array([ 0.241971,  0.      , -0.241971])
+    """
+    z, sigma, pdf = _standardised(x, mu, sigma)
+    return -z / sigma * pdf
+
+
+def normal_pdf_dmu(x, mu=0.0, sigma=1.0):
+    r""":math:`\partial p/\partial \mu = \frac{x - \mu}{\sigma^2}\, p(x) = -\partial p/\partial x`.
+
+    Examples
+    --------
+    >>> round(float(normal_pdf_dmu(1.0)), 6)
+    0.241971
+    """
+    z, sigma, pdf = _standardised(x, mu, sigma)
+    return z / sigma * pdf
+
+
+def normal_pdf_dsigma(x, mu=0.0, sigma=1.0):
+    r""":math:`\partial p/\partial \sigma = \frac{p(x)}{\sigma}\Big(\frac{(x - \mu)^2}{\sigma^2}
+    - 1\Big)`: negative inside one standard deviation, positive outside.
+
+    Examples
+    --------
+    >>> normal_pdf_dsigma(np.array([0.0, 1.0, 2.0])).round(6)
+    array([-0.398942,  0.      ,  0.161973])
+    """
+    z, sigma, pdf = _standardised(x, mu, sigma)
+    return pdf * (z * z - 1.0) / sigma

@@ -1,70 +1,278 @@
-"""Activation layers: each wraps a function of ``dlcore.activations`` with its backward."""
+r"""Activation layers: each wraps a function of ``dlcore.activations`` with its backward.
+
+Shapes: every element-wise layer maps an input of any shape ``(*)`` to an output of the same
+shape, and ``backward(grad_out)`` returns :math:`g \odot f'(x)`, with :math:`f'` from
+``dlcore.activations`` (PyTorch's values at the kinks). ``Softmax``/``LogSoftmax`` act along
+``dim``; ``PReLU`` learns its slopes. Layers with PyTorch's ``inplace`` option overwrite a
+floating-point NumPy input when it is True, as PyTorch does.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import activations as A
-from ..checks import check_int
-from .module import Module
+from ..checks import as_array, check_choice, check_int, check_range
+from .module import Module, Parameter
 
-__all__ = ["ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax"]
+__all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "ELU", "SELU", "CELU",
+           "Softmax", "LogSoftmax"]  # extended below with the smooth layers
 
 
-class ReLU(Module):
-    r"""``max(0, x)`` element-wise; backward passes ``grad_out`` where ``x > 0``.
+def _grad_like(grad_out, saved):
+    g = as_array("grad_out", grad_out, dtype=saved.dtype)
+    if g.shape != saved.shape:
+        raise ValueError(f"grad_out shape {g.shape} does not match the shape of the last "
+                         f"forward pass {saved.shape}")
+    return g
+
+
+class _Elementwise(Module):
+    """Shared plumbing: ``forward`` saves the input, ``backward`` multiplies by ``_grad``.
+
+    Sub-classes set ``_fn``/``_grad`` (functions of ``dlcore.activations``) and return their
+    keyword arguments from ``_kwargs``. When ``inplace`` is True the input is copied for the
+    backward pass before ``_fn`` overwrites it.
+    """
+
+    _fn = _grad = None
+    inplace = False
+
+    def _kwargs(self) -> dict:
+        return {}
+
+    def forward(self, input):
+        x = as_array("input", input)
+        self._save(x=x.copy() if self.inplace else x)
+        if self.inplace:
+            return self._fn(input, **self._kwargs(), inplace=True)
+        return self._fn(x, **self._kwargs())
+
+    def backward(self, grad_out):
+        (x,) = self._saved("x")
+        return _grad_like(grad_out, x) * self._grad(x, **self._kwargs())
+
+
+def _inplace_repr(inplace: bool, first: bool = False) -> str:
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
+
+
+class _Inplace(_Elementwise):
+    """An element-wise layer whose only option is PyTorch's ``inplace``."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace, first=True)
+
+
+class _Alpha(_Elementwise):
+    """ELU and CELU: one ``alpha`` and ``inplace``."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self._fn(np.zeros(1), alpha)  # validate alpha now, not at the first forward
+        self.alpha = alpha
+        self.inplace = bool(inplace)
+
+    def _kwargs(self):
+        return {"alpha": self.alpha}
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}{_inplace_repr(self.inplace)}"
+
+
+class ReLU(_Inplace):
+    r"""``max(0, x)`` element-wise; backward passes ``grad_out`` where ``x > 0`` (0 at 0).
 
     Examples
     --------
-    >>> r = ReLU(); r(np.array([-1.0, 2.0]))
-    array([0., 2.])
-    >>> r.backward(np.array([5.0, 5.0]))
-    array([0., 5.])
+    >>> r = ReLU(); r(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 2.])
+    >>> r.backward(np.array([5.0, 5.0, 5.0]))
+    array([0., 0., 5.])
     """
 
-    def forward(self, x):
-        y = A.relu(x)
-        self._save(y=y)
-        return y
+    _fn, _grad = staticmethod(A.relu), staticmethod(A.relu_grad)
+
+
+class ReLU6(_Inplace):
+    r""":math:`\min(\max(0, x), 6)`; gradient 1 on the open interval :math:`(0, 6)`.
+
+    Examples
+    --------
+    >>> ReLU6()(np.array([-1.0, 7.0]))
+    array([0., 6.])
+    """
+
+    _fn, _grad = staticmethod(A.relu6), staticmethod(A.relu6_grad)
+
+
+class LeakyReLU(_Elementwise):
+    r""":math:`x` for :math:`x > 0`, ``negative_slope`` :math:`\cdot x` otherwise.
+
+    Examples
+    --------
+    >>> m = LeakyReLU(0.1); m(np.array([-2.0, 0.0])); m.backward(np.ones(2))
+    array([-0.2,  0. ])
+    array([0.1, 0.1])
+    """
+
+    _fn, _grad = staticmethod(A.leaky_relu), staticmethod(A.leaky_relu_grad)
+
+    def __init__(self, negative_slope: float = 1e-2, inplace: bool = False):
+        super().__init__()
+        check_range("negative_slope", negative_slope, what="LeakyReLU")
+        self.negative_slope = negative_slope
+        self.inplace = bool(inplace)
+
+    def _kwargs(self):
+        return {"negative_slope": self.negative_slope}
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}{_inplace_repr(self.inplace)}"
+
+
+class Hardtanh(_Elementwise):
+    r"""Clamp to ``[min_val, max_val]``; gradient 1 strictly inside, 0 at and beyond the ends.
+
+    Examples
+    --------
+    >>> m = Hardtanh(); m(np.array([-2.0, 1.0, 0.5])); m.backward(np.ones(3))
+    array([-1. ,  1. ,  0.5])
+    array([0., 0., 1.])
+    """
+
+    _fn, _grad = staticmethod(A.hardtanh), staticmethod(A.hardtanh_grad)
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        A.hardtanh(np.zeros(1), min_val, max_val)  # validate the types now
+        self.min_val, self.max_val = min_val, max_val
+        if max_val <= min_val:
+            raise ValueError(f"Hardtanh max_val ({max_val}) must be greater than min_val "
+                             f"({min_val})")
+        self.inplace = bool(inplace)
+
+    def _kwargs(self):
+        return {"min_val": self.min_val, "max_val": self.max_val}
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_repr(self.inplace)}"
+
+
+class ELU(_Alpha):
+    r""":math:`x` for :math:`x > 0`, :math:`\alpha(e^x - 1)` otherwise.
+
+    Examples
+    --------
+    >>> ELU(alpha=2.0)(np.array([-1.0, 1.0]))
+    array([-1.26424112,  1.        ])
+    """
+
+    _fn, _grad = staticmethod(A.elu), staticmethod(A.elu_grad)
+
+
+class CELU(_Alpha):
+    r""":math:`x` for :math:`x > 0`, :math:`\alpha(e^{x/\alpha} - 1)` otherwise.
+
+    Examples
+    --------
+    >>> CELU(alpha=2.0)(np.array([-1.0]))
+    array([-0.78693868])
+    """
+
+    _fn, _grad = staticmethod(A.celu), staticmethod(A.celu_grad)
+
+
+class SELU(_Inplace):
+    r""":math:`\lambda x` for :math:`x > 0`, :math:`\lambda\alpha(e^x - 1)` otherwise
+    (``dlcore.activations.SELU_SCALE``, ``SELU_ALPHA``).
+
+    Examples
+    --------
+    >>> SELU()(np.array([1.0]))
+    array([1.05070099])
+    """
+
+    _fn, _grad = staticmethod(A.selu), staticmethod(A.selu_grad)
+
+
+class PReLU(Module):
+    r"""Leaky ReLU with learnable slopes :math:`a`: :math:`x` for :math:`x > 0`, :math:`a_c x`
+    otherwise.
+
+    Parameters
+    ----------
+    num_parameters : int, default 1
+        1 (one slope shared by all channels) or the number of channels ``C`` (dimension 1
+        of the input, which is then ``(N, C, *)``).
+    init : float, default 0.25
+        Initial value of every slope.
+    device, dtype
+        ``device`` must be None or ``"cpu"``; ``dtype`` defaults to float64.
+
+    Notes
+    -----
+    ``weight`` has shape ``(num_parameters,)``; backward accumulates
+    :math:`\partial L/\partial a_c = \sum g\,x\,\mathbb{1}[x \le 0]` into ``weight.grad``.
+
+    Examples
+    --------
+    >>> m = PReLU(); m(np.array([-2.0, 1.0]))
+    array([-0.5,  1. ])
+    >>> m.backward(np.ones(2)), m.weight.grad
+    (array([0.25, 1.  ]), array([-2.]))
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        check_choice("device", device, (None, "cpu"))
+        self.num_parameters = check_int("num_parameters", num_parameters, minimum=1)
+        self.init = init
+        self.weight = Parameter(np.full(self.num_parameters,
+                                        check_range("init", init, what="PReLU"),
+                                        dtype=np.float64 if dtype is None else dtype))
+
+    def forward(self, input):
+        x = as_array("input", input, dtype=self.weight.data.dtype)
+        self._save(x=x)
+        return A.prelu(x, self.weight.data)
 
     def backward(self, grad_out):
-        (y,) = self._saved("y")
-        return np.where(y > 0, grad_out, 0.0)
+        (x,) = self._saved("x")
+        grad_input, grad_weight = A.prelu_backward(_grad_like(grad_out, x), x, self.weight.data)
+        self.weight.accumulate(grad_weight)
+        return grad_input
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
 
 
-class Sigmoid(Module):
-    r"""Logistic sigmoid; backward uses :math:`\sigma'(x) = \sigma(x)(1 - \sigma(x))`."""
-
-    def forward(self, x):
-        y = A.sigmoid(x)
-        self._save(y=y)
-        return y
-
-    def backward(self, grad_out):
-        (y,) = self._saved("y")
-        return grad_out * y * (1 - y)
-
-
-class Tanh(Module):
-    r"""Hyperbolic tangent; backward uses :math:`\tanh'(x) = 1 - \tanh^2(x)`."""
-
-    def forward(self, x):
-        y = A.tanh(x)
-        self._save(y=y)
-        return y
-
-    def backward(self, grad_out):
-        (y,) = self._saved("y")
-        return grad_out * (1 - y * y)
-
-
-class Softmax(Module):
-    r"""Softmax along ``dim``; backward is the Jacobian-vector product
-    :math:`y \odot (g - \sum_j g_j y_j)`."""
+class _AlongDim(Module):
+    """Softmax and LogSoftmax: one ``dim``."""
 
     def __init__(self, dim: int):
         super().__init__()
         self.dim = check_int("dim", dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    r"""Softmax along ``dim``; backward is the Jacobian-vector product
+    :math:`y \odot (g - \sum_j g_j y_j)` (``dlcore.activations.softmax_backward``).
+
+    Examples
+    --------
+    >>> Softmax(dim=0)(np.array([0.0, np.log(3.0)]))
+    array([0.25, 0.75])
+    """
 
     def forward(self, x):
         y = A.softmax(x, self.dim)
@@ -73,18 +281,17 @@ class Softmax(Module):
 
     def backward(self, grad_out):
         (y,) = self._saved("y")
-        return y * (grad_out - (grad_out * y).sum(axis=self.dim, keepdims=True))
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        return A.softmax_backward(_grad_like(grad_out, y), y, self.dim)
 
 
-class LogSoftmax(Module):
-    r"""Log-softmax along ``dim``; backward is :math:`g - \mathrm{softmax}(x) \sum_j g_j`."""
+class LogSoftmax(_AlongDim):
+    r"""Log-softmax along ``dim``; backward is :math:`g - \mathrm{softmax}(x) \sum_j g_j`.
 
-    def __init__(self, dim: int):
-        super().__init__()
-        self.dim = check_int("dim", dim)
+    Examples
+    --------
+    >>> LogSoftmax(dim=0)(np.array([0.0, 0.0]))
+    array([-0.69314718, -0.69314718])
+    """
 
     def forward(self, x):
         y = A.log_softmax(x, self.dim)
@@ -93,7 +300,12 @@ class LogSoftmax(Module):
 
     def backward(self, grad_out):
         (y,) = self._saved("y")
-        return grad_out - np.exp(y) * grad_out.sum(axis=self.dim, keepdims=True)
+        return A.log_softmax_backward(_grad_like(grad_out, y), y, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+
+# The smooth layers live in their own module (it builds on the classes above); re-exported
+# here because ``dlcore.nn`` gathers the layers from this module's ``__all__``.
+from .activation_smooth import *  # noqa: E402,F401,F403
+from .activation_smooth import __all__ as _smooth_all  # noqa: E402
+
+__all__ += _smooth_all

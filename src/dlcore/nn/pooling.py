@@ -1,4 +1,347 @@
-"""Pooling layers for dlcore.nn; filled in by the chapter that owns this topic."""
+r"""Max and average pooling: ``MaxPool2d``, ``AvgPool2d`` and their functional forms.
 
-__all__ = []
-__functional__ = []
+Both slide a :math:`k_H \times k_W` window with stride :math:`s` over each channel
+separately, so they own no parameters. The output size is
+:func:`dlcore.shapes.pool2d_output_size` (with PyTorch's ``ceil_mode`` rule). The loops below
+run over the *kernel positions* (a handful), never over output pixels: each position is one
+strided slice of the padded input.
+
+Max pooling pads with :math:`-\infty`; its gradient goes to the arg-max of each window (the
+first maximum in row-major window order, as PyTorch's CPU kernel picks it; a NaN wins).
+Average pooling divides the window sum by the window size counted with the padding
+(``count_include_pad=True``), without it, or by ``divisor_override``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..checks import as_array, check_int, pair
+from ..im2col import pad2d
+from ..shapes import pool2d_output_size
+from .module import Module
+
+__all__ = ["MaxPool2d", "AvgPool2d"]
+__functional__ = ["max_pool2d", "avg_pool2d"]
+
+
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _as_batched(input, layer):
+    x = as_array("input", input, dtype=np.float64)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{layer} input must be (N, C, H, W) or (C, H, W), got shape "
+                         f"{tuple(x.shape)}")
+    return x if x.ndim == 4 else x[None]
+
+
+def _window_slices(out_hw, stride, dilation, i, j):
+    """The strided slice of the padded input that kernel position (i, j) sees."""
+    (ho, wo), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    return (..., slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+
+def _padded(x, out_hw, k, s, p, d, value):
+    """Pad by ``p`` before and by whatever the last (ceil-mode) window needs after."""
+    after = [max(0, (out_hw[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1 - p[a] - x.shape[2 + a])
+             for a in range(2)]
+    return pad2d(x, ((p[0], after[0]), (p[1], after[1])), value=value)
+
+
+def _first_valid(n, out, k, s, p, d, axis):
+    """Per output position along one axis, the first kernel tap that is not padding.
+
+    A dilated window can step over the whole input (e.g. one row, padding 1, dilation 2);
+    PyTorch then returns -inf and an index outside the input, so dlcore refuses it.
+    """
+    start = np.arange(out) * s - p
+    first = np.where(start < 0, -(start // d), 0)        # ceil(-start / d) for start < 0
+    empty = (first >= k) | (start + first * d >= n)
+    if empty.any():
+        o = int(np.argmax(empty))
+        raise ValueError(f"max_pool2d window {o} along the {axis} covers only padding (input "
+                         f"{axis} {n}, kernel_size {k}, stride {s}, padding {p}, dilation {d}); "
+                         "choose a smaller padding or dilation")
+    return first
+
+
+def _max_forward(x, k, s, p, d, ceil_mode):
+    out_hw = pool2d_output_size(x.shape[2:], k, s, p, d, ceil_mode)
+    xp = _padded(x, out_hw, k, s, p, d, -np.inf)
+    ki0, kj0 = (_first_valid(x.shape[2 + a], out_hw[a], k[a], s[a], p[a], d[a],
+                             ("height", "width")[a]) for a in range(2))
+    taps = np.broadcast_to(ki0[:, None] * k[1] + kj0[None, :],
+                           x.shape[:2] + tuple(out_hw)).copy()
+    best = np.full(taps.shape, -np.inf)  # PyTorch's scan: start at -inf, first valid tap
+    has_nan = bool(np.isnan(x).any())
+    for i in range(k[0]):
+        for j in range(k[1]):
+            v = xp[_window_slices(out_hw, s, d, i, j)]
+            better = v > best  # strictly larger wins, so the first maximum stays
+            if has_nan:
+                better |= np.isnan(v)  # and a NaN always wins, as in PyTorch
+            np.copyto(best, v, where=better)
+            np.copyto(taps, i * k[1] + j, where=better)
+    rows = np.arange(out_hw[0])[:, None] * s[0] - p[0] + (taps // k[1]) * d[0]
+    cols = np.arange(out_hw[1])[None, :] * s[1] - p[1] + (taps % k[1]) * d[1]
+    return best, rows * x.shape[3] + cols
+
+
+def _max_backward(grad, indices, x_shape):
+    n, c, h, w = x_shape
+    offsets = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+    flat = np.bincount((indices + offsets).ravel(), weights=grad.ravel(), minlength=n * c * h * w)
+    return flat.reshape(x_shape)
+
+
+def _avg_divisor(n, out, k, s, p, count_include_pad):
+    """Window sizes along one axis, with or without the padding, per output position."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, n + p)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, n) - np.maximum(start, 0)
+
+
+def _avg_forward(x, k, s, p, ceil_mode, count_include_pad, divisor_override):
+    out_hw = pool2d_output_size(x.shape[2:], k, s, p, 1, ceil_mode)
+    xp = _padded(x, out_hw, k, s, p, (1, 1), 0.0)
+    total = np.zeros(x.shape[:2] + tuple(out_hw))
+    for i in range(k[0]):
+        for j in range(k[1]):
+            total += xp[_window_slices(out_hw, s, (1, 1), i, j)]
+    if divisor_override is not None:
+        divisor = np.full(out_hw, float(divisor_override))
+    else:
+        dh = _avg_divisor(x.shape[2], out_hw[0], k[0], s[0], p[0], count_include_pad)
+        dw = _avg_divisor(x.shape[3], out_hw[1], k[1], s[1], p[1], count_include_pad)
+        divisor = (dh[:, None] * dw[None, :]).astype(np.float64)
+    return total / divisor, (xp.shape, divisor)
+
+
+def _avg_backward(grad, x_shape, xp_shape, divisor, k, s, p):
+    share = grad / divisor
+    out_hw = grad.shape[2:]
+    gxp = np.zeros(xp_shape)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            gxp[_window_slices(out_hw, s, (1, 1), i, j)] += share
+    return gxp[:, :, p[0]:p[0] + x_shape[2], p[1]:p[1] + x_shape[3]]
+
+
+def _pool_args(kernel_size, stride, padding, dilation=1):
+    k = pair("kernel_size", kernel_size, minimum=1)
+    s = k if stride is None else pair("stride", stride, minimum=1)
+    return k, s, pair("padding", padding, minimum=0), pair("dilation", dilation, minimum=1)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    r"""Functional max pooling, as ``torch.nn.functional.max_pool2d``.
+
+    :math:`y[n, c, h, w] = \max_{i, j} x_{pad}[n, c, h s_h + i d_h, w s_w + j d_w]` with
+    :math:`-\infty` padding.
+
+    Parameters
+    ----------
+    input : array, shape (N, C, H, W) or (C, H, W)
+    kernel_size : int or (int, int)
+    stride : int, (int, int) or None
+        ``None`` (default) means ``kernel_size``.
+    padding : int or (int, int)
+        At most half the kernel size.
+    dilation : int or (int, int)
+    ceil_mode : bool
+        Round the output size up (see :func:`dlcore.shapes.pool2d_output_size`).
+    return_indices : bool
+        Also return, per output, the flat index ``h * W + w`` of the arg-max in its input
+        plane (int64), as PyTorch does.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1., 5, 3, 2], [4, 0, 8, 1], [7, 2, 6, 9], [3, 3, 1, 0]]]])
+    >>> y, idx = max_pool2d(x, 2, return_indices=True)
+    >>> y[0, 0], idx[0, 0]
+    (array([[5., 8.],
+           [7., 9.]]), array([[ 1,  6],
+           [ 8, 11]]))
+    """
+    k, s, p, d = _pool_args(kernel_size, stride, padding, dilation)
+    x = _as_batched(input, "max_pool2d")
+    y, idx = _max_forward(x, k, s, p, d, _check_bool("ceil_mode", ceil_mode))
+    if np.ndim(input) == 3:
+        y, idx = y[0], idx[0]
+    return (y, idx.astype(np.int64)) if _check_bool("return_indices", return_indices) else y
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    r"""Functional average pooling, as ``torch.nn.functional.avg_pool2d``.
+
+    :math:`y = \frac{1}{D} \sum_{\text{window}} x_{pad}` with zero padding, where :math:`D`
+    is the window size including the padding (``count_include_pad=True``; a ceil-mode window
+    hanging over the right padding is clipped to it), the number of real input pixels in
+    the window (``False``), or ``divisor_override``.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> avg_pool2d(x, 2, padding=1)[0, 0]
+    array([[0.  , 0.75],
+           [2.25, 5.  ]])
+    >>> avg_pool2d(x, 2, padding=1, count_include_pad=False)[0, 0]
+    array([[0. , 1.5],
+           [4.5, 5. ]])
+    """
+    k, s, p, _ = _pool_args(kernel_size, stride, padding)
+    if divisor_override is not None and check_int("divisor_override", divisor_override) == 0:
+        raise ValueError("divisor_override must be a non-zero integer or None, got 0")
+    x = _as_batched(input, "avg_pool2d")
+    y, _ = _avg_forward(x, k, s, p, _check_bool("ceil_mode", ceil_mode),
+                        _check_bool("count_include_pad", count_include_pad), divisor_override)
+    return y if np.ndim(input) == 4 else y[0]
+
+
+class _Pool2d(Module):
+    """Shared argument handling: PyTorch keeps the arguments as given (int or tuple)."""
+
+    def __init__(self, kernel_size, stride, padding, dilation, ceil_mode):
+        super().__init__()
+        self._k, self._s, self._p, self._d = _pool_args(kernel_size, stride, padding, dilation)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = _check_bool("ceil_mode", ceil_mode)
+
+    def _backward_shape(self, grad_out):
+        y_shape, batched = self._saved("y_shape", "batched")
+        grad = np.asarray(grad_out, dtype=np.float64)
+        expected = y_shape if batched else y_shape[1:]
+        if grad.shape != expected:
+            raise ValueError(f"{type(self).__name__} grad_out has shape {grad.shape}, expected "
+                             f"{expected}")
+        return grad.reshape(y_shape), batched
+
+    def _unbatch(self, values, batched):
+        return values if batched else tuple(v[0] for v in values)
+
+
+class MaxPool2d(_Pool2d):
+    r"""Max pooling layer, as ``torch.nn.MaxPool2d`` (see :func:`max_pool2d`).
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int, (int, int) or None, default None (= kernel_size)
+    padding : int or (int, int), default 0
+        Implicit :math:`-\infty` padding, at most half the kernel size.
+    dilation : int or (int, int), default 1
+    return_indices : bool, default False
+        ``forward`` returns ``(output, indices)``.
+    ceil_mode : bool, default False
+
+    Notes
+    -----
+    Shapes: ``(N, C, H, W) -> (N, C, H_out, W_out)`` (or without N). No parameters.
+    Backward: each output's gradient is added to the input pixel that won its window (the
+    first maximum in row-major window order); overlapping windows can route several
+    gradients to one pixel.
+
+    Examples
+    --------
+    >>> pool = MaxPool2d(2)
+    >>> pool
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    >>> x = np.array([[[[1., 2], [4, 4]]]])
+    >>> pool(x)
+    array([[[[4.]]]])
+    >>> pool.backward(np.ones((1, 1, 1, 1)))  # the first of the tied maxima gets it
+    array([[[[0., 0.],
+             [1., 0.]]]])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, dilation, ceil_mode)
+        self.dilation = dilation
+        self.return_indices = _check_bool("return_indices", return_indices)
+
+    def forward(self, x):
+        xb = _as_batched(x, "MaxPool2d")
+        y, idx = _max_forward(xb, self._k, self._s, self._p, self._d, self.ceil_mode)
+        self._save(indices=idx, x_shape=xb.shape, y_shape=y.shape, batched=np.ndim(x) == 4)
+        y, idx = self._unbatch((y, idx.astype(np.int64)), np.ndim(x) == 4)
+        return (y, idx) if self.return_indices else y
+
+    def backward(self, grad_out):
+        grad, batched = self._backward_shape(grad_out)
+        indices, x_shape = self._saved("indices", "x_shape")
+        grad_x = _max_backward(grad, indices, x_shape)
+        return grad_x if batched else grad_x[0]
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(_Pool2d):
+    r"""Average pooling layer, as ``torch.nn.AvgPool2d`` (see :func:`avg_pool2d`).
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+    stride : int, (int, int) or None, default None (= kernel_size)
+    padding : int or (int, int), default 0
+        Implicit zero padding, at most half the kernel size.
+    ceil_mode : bool, default False
+    count_include_pad : bool, default True
+        Count the padding in the divisor.
+    divisor_override : int or None
+        Divide every window sum by this instead.
+
+    Notes
+    -----
+    Shapes: ``(N, C, H, W) -> (N, C, H_out, W_out)``. No parameters. Backward: each output's
+    gradient, divided by its divisor, is spread over its window (padding discarded).
+
+    Examples
+    --------
+    >>> pool = AvgPool2d(2)
+    >>> pool
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    >>> pool(np.arange(4.0).reshape(1, 1, 2, 2))
+    array([[[[1.5]]]])
+    >>> pool.backward(np.ones((1, 1, 1, 1)))
+    array([[[[0.25, 0.25],
+             [0.25, 0.25]]]])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__(kernel_size, stride, padding, 1, ceil_mode)
+        self.count_include_pad = _check_bool("count_include_pad", count_include_pad)
+        if divisor_override is not None and check_int("divisor_override", divisor_override) == 0:
+            raise ValueError("divisor_override must be a non-zero integer or None, got 0")
+        self.divisor_override = divisor_override
+
+    def forward(self, x):
+        xb = _as_batched(x, "AvgPool2d")
+        y, (xp_shape, divisor) = _avg_forward(xb, self._k, self._s, self._p, self.ceil_mode,
+                                              self.count_include_pad, self.divisor_override)
+        self._save(x_shape=xb.shape, xp_shape=xp_shape, divisor=divisor, y_shape=y.shape,
+                   batched=np.ndim(x) == 4)
+        return y if np.ndim(x) == 4 else y[0]
+
+    def backward(self, grad_out):
+        grad, batched = self._backward_shape(grad_out)
+        x_shape, xp_shape, divisor = self._saved("x_shape", "xp_shape", "divisor")
+        grad_x = _avg_backward(grad, x_shape, xp_shape, divisor, self._k, self._s, self._p)
+        return grad_x if batched else grad_x[0]
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -12,6 +12,16 @@ from ..nn.module import Parameter
 __all__ = ["Optimizer"]
 
 
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """In place ``start += weight * (end - start)``, rounded as ATen's ``lerp_`` rounds it
+    (two formulas, switching at ``|weight| = 0.5``), so moving averages match torch bit for
+    bit."""
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts with ``"params"`` and the
     hyper-parameters) and ``state`` (a dict from ``Parameter`` to that parameter's buffers).
@@ -64,8 +74,28 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad[...] = 0.0
 
-    def step(self) -> None:
-        raise NotImplementedError
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. ``closure``, if given, re-evaluates the
+        model and returns the loss; it is called first and its loss returned, as in PyTorch."""
+        loss = None if closure is None else closure()
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not implement its update")
+
+    @staticmethod
+    def _gradients(group: dict, *, coupled_decay: bool = True):
+        """Yield ``(p, g)`` for each parameter of ``group`` with a gradient: ``g`` negated when
+        ``maximize``, plus ``weight_decay * p`` (L2 in the gradient) when ``coupled_decay``."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = -p.grad if group.get("maximize") else p.grad
+            if coupled_decay and group.get("weight_decay"):
+                g = g + group["weight_decay"] * p.data
+            yield p, g
 
     def _state(self, p: Parameter) -> dict:
         return self.state.setdefault(p, {})

@@ -22,6 +22,8 @@ class SGD(Optimizer):
         \theta &\leftarrow \theta - \eta g
 
     The momentum buffer :math:`b` is kept in ``state[p]["momentum_buffer"]``.
+    ``foreach``, ``differentiable`` and ``fused`` choose between PyTorch kernels that compute
+    the same update; they are accepted (and stored in the groups) for compatibility only.
 
     Examples
     --------
@@ -33,7 +35,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach=None, differentiable: bool = False, fused=None):
         check_range("lr", lr, 0.0, what="SGD")
         check_range("momentum", momentum, 0.0, what="SGD")
         check_range("weight_decay", weight_decay, 0.0, what="SGD")
@@ -43,24 +46,19 @@ class SGD(Optimizer):
                              f"momentum={momentum}, dampening={dampening}")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            mu, tau = group["momentum"], group["dampening"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = -p.grad if group["maximize"] else p.grad
-                if group["weight_decay"]:
-                    g = g + group["weight_decay"] * p.data
-                if mu:
-                    state = self._state(p)
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = g.copy()
-                    else:
-                        buf *= mu
-                        buf += (1 - tau) * g
-                    g = g + mu * buf if group["nesterov"] else buf
-                p.data -= group["lr"] * g
+    def _update_group(self, group: dict) -> None:
+        mu, tau = group["momentum"], group["dampening"]
+        for p, g in self._gradients(group):
+            if mu:
+                state = self._state(p)
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = g.copy()
+                else:
+                    buf *= mu
+                    buf += (1 - tau) * g if tau else g
+                g = g + mu * buf if group["nesterov"] else buf
+            p.data -= group["lr"] * g

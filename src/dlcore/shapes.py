@@ -1,0 +1,448 @@
+r"""Shape arithmetic for convolution and pooling, a layer-by-layer shape tracer, and VGG specs.
+
+Along one spatial axis, with input size :math:`n`, kernel :math:`k`, stride :math:`s`,
+padding :math:`p` and dilation :math:`d` (the dilated kernel spans :math:`d(k-1)+1` pixels),
+
+.. math::
+
+    n_{out} = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1 .
+
+A transposed convolution inverts it: :math:`n_{out} = (n-1)s - 2p + d(k-1) + p_{out} + 1`.
+Pooling uses the convolution formula, or with ``ceil_mode`` the ceiling, except that a last
+window that would *start* in the right padding is dropped (PyTorch's rule)
+:cite:p:`dumoulin2016`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import check_int, pair
+
+__all__ = ["conv2d_output_size", "conv_transpose2d_output_size", "pool2d_output_size",
+           "same_padding", "TraceRow", "trace", "format_trace", "VGG_CONFIGS", "vgg_spec",
+           "build"]
+
+
+def _as_pairs(size, **args):
+    """Return ``(scalar, size_pair, {name: pair})``; ``scalar`` when every argument is an int."""
+    scalar = all(not isinstance(v, (tuple, list)) for v in (size, *args.values()))
+    pairs = {name: pair(name, value, minimum=0) for name, value in args.items()}
+    return scalar, pair("size", size, minimum=1), pairs
+
+
+def _result(scalar, hw):
+    return hw[0] if scalar else tuple(hw)
+
+
+def _positive(name, pairs, minimum=1):
+    for axis in range(2):
+        if pairs[name][axis] < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {pairs[name]}")
+
+
+def _too_small(what, formula, numbers, out, axis, extra=""):
+    raise ValueError(f"{what} output {('height', 'width')[axis]} {formula} = {numbers} = {out} "
+                     f"is below 1{extra}")
+
+
+def same_padding(kernel_size, dilation=1):
+    """The (before, after) padding per axis that ``padding='same'`` adds (stride 1 only).
+
+    PyTorch pads :math:`d(k-1)` in total, half before and the odd pixel, if any, after.
+
+    Examples
+    --------
+    >>> same_padding(3)
+    ((1, 1), (1, 1))
+    >>> same_padding((4, 3), dilation=(1, 2))
+    ((1, 2), (2, 2))
+    """
+    k, d = pair("kernel_size", kernel_size, minimum=1), pair("dilation", dilation, minimum=1)
+    totals = [d[i] * (k[i] - 1) for i in range(2)]
+    return tuple((t // 2, t - t // 2) for t in totals)
+
+
+def conv2d_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+    r"""Spatial output size of ``Conv2d``: :math:`\lfloor (n + 2p - d(k-1) - 1)/s \rfloor + 1`.
+
+    Parameters
+    ----------
+    size, kernel_size, stride, dilation : int or (int, int)
+        Input size :math:`n` and the layer's arguments, per axis (height, width).
+    padding : int, (int, int), 'valid' or 'same'
+        As in ``torch.nn.Conv2d``; ``'same'`` needs stride 1.
+
+    Returns
+    -------
+    int or (int, int)
+        An int when ``size`` and every argument are ints, otherwise an ``(h, w)`` tuple.
+
+    Raises
+    ------
+    ValueError
+        When the output would be smaller than 1, with the formula and the numbers.
+
+    Examples
+    --------
+    >>> conv2d_output_size(32, 5, stride=2, padding=1)
+    15
+    >>> conv2d_output_size((224, 200), 7, padding=2)
+    (222, 198)
+    >>> conv2d_output_size(5, 7)
+    Traceback (most recent call last):
+    ...
+    ValueError: conv2d output height floor((n + 2p - d(k-1) - 1)/s) + 1 = floor((5 + 2*0 - 1*(7-1) - 1)/1) + 1 = -1 is below 1: the dilated kernel (7) is larger than the padded input (5)
+    """
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"padding must be an int, a pair, 'same' or 'valid'; got {padding!r}")
+        scalar, n, p = _as_pairs(size, kernel_size=kernel_size, stride=stride, dilation=dilation)
+        if padding == "same":
+            if p["stride"] != (1, 1):
+                raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
+            for name in ("kernel_size", "dilation"):
+                _positive(name, p)
+            return _result(scalar, n)
+        padding = 0
+    scalar, n, a = _as_pairs(size, kernel_size=kernel_size, stride=stride, padding=padding,
+                             dilation=dilation)
+    for name in ("kernel_size", "stride", "dilation"):
+        _positive(name, a)
+    out = []
+    for i in range(2):
+        k, s, p, d = (a[name][i] for name in ("kernel_size", "stride", "padding", "dilation"))
+        o = (n[i] + 2 * p - d * (k - 1) - 1) // s + 1
+        if o < 1:
+            _too_small("conv2d", "floor((n + 2p - d(k-1) - 1)/s) + 1",
+                       f"floor(({n[i]} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1", o, i,
+                       f": the dilated kernel ({d * (k - 1) + 1}) is larger than the padded "
+                       f"input ({n[i] + 2 * p})")
+        out.append(o)
+    return _result(scalar, out)
+
+
+def conv_transpose2d_output_size(size, kernel_size, stride=1, padding=0, output_padding=0,
+                                 dilation=1):
+    r"""Spatial output size of ``ConvTranspose2d``: :math:`(n-1)s - 2p + d(k-1) + p_{out} + 1`.
+
+    ``output_padding`` must be smaller than the stride or the dilation, as in PyTorch.
+
+    Examples
+    --------
+    >>> conv_transpose2d_output_size(15, 5, stride=2, padding=1)
+    31
+    >>> conv_transpose2d_output_size(15, 5, stride=2, padding=1, output_padding=1)
+    32
+    """
+    scalar, n, a = _as_pairs(size, kernel_size=kernel_size, stride=stride, padding=padding,
+                             output_padding=output_padding, dilation=dilation)
+    for name in ("kernel_size", "stride", "dilation"):
+        _positive(name, a)
+    out = []
+    for i in range(2):
+        k, s, p, op, d = (a[name][i] for name in ("kernel_size", "stride", "padding",
+                                                  "output_padding", "dilation"))
+        if op >= s and op >= d:
+            raise ValueError(f"output_padding must be smaller than stride or dilation, got "
+                             f"output_padding={output_padding!r}, stride={stride!r}, "
+                             f"dilation={dilation!r}")
+        o = (n[i] - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if o < 1:
+            _too_small("conv_transpose2d", "(n-1)s - 2p + d(k-1) + output_padding + 1",
+                       f"({n[i]}-1)*{s} - 2*{p} + {d}*({k}-1) + {op} + 1", o, i)
+        out.append(o)
+    return _result(scalar, out)
+
+
+def pool2d_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    r"""Spatial output size of ``MaxPool2d``/``AvgPool2d`` with PyTorch's ``ceil_mode`` rule.
+
+    :math:`n_{out} = \lfloor (n + 2p - d(k-1) - 1 + c)/s \rfloor + 1` with :math:`c = s - 1`
+    in ceil mode (rounding up) and 0 otherwise; in ceil mode, if the last window would start
+    at or beyond :math:`n + p` (entirely in the right padding) it is dropped. PyTorch also
+    requires :math:`p \le \lfloor k/2 \rfloor`.
+
+    Parameters
+    ----------
+    size, kernel_size, padding, dilation : int or (int, int)
+    stride : int, (int, int) or None
+        ``None`` means ``kernel_size`` (non-overlapping windows).
+    ceil_mode : bool
+
+    Examples
+    --------
+    >>> pool2d_output_size(7, 2), pool2d_output_size(7, 2, ceil_mode=True)
+    (3, 4)
+    >>> pool2d_output_size(5, 2, stride=2, padding=1, ceil_mode=True)
+    3
+    >>> pool2d_output_size(4, 3, padding=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: pool padding must be at most half the kernel size, got padding=2, kernel_size=3
+    """
+    stride = kernel_size if stride is None else stride
+    scalar, n, a = _as_pairs(size, kernel_size=kernel_size, stride=stride, padding=padding,
+                             dilation=dilation)
+    for name in ("kernel_size", "stride", "dilation"):
+        _positive(name, a)
+    out = []
+    for i in range(2):
+        k, s, p, d = (a[name][i] for name in ("kernel_size", "stride", "padding", "dilation"))
+        if p > k // 2:
+            raise ValueError(f"pool padding must be at most half the kernel size, got "
+                             f"padding={padding!r}, kernel_size={kernel_size!r}")
+        o = (n[i] + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (o - 1) * s >= n[i] + p:
+            o -= 1
+        if o < 1:
+            rounding = "ceil" if ceil_mode else "floor"
+            _too_small("pool2d", f"{rounding}((n + 2p - d(k-1) - 1)/s) + 1",
+                       f"{rounding}(({n[i]} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1", o, i)
+        out.append(o)
+    return _result(scalar, out)
+
+
+# -- the tracer -----------------------------------------------------------------------------
+
+#: Layers that keep the shape (activations, dropout, normalisation): traced as identities.
+_SHAPE_PRESERVING = {"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU",
+                     "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Softplus", "Identity",
+                     "Dropout", "Dropout2d", "AlphaDropout", "BatchNorm2d", "LayerNorm",
+                     "GroupNorm", "Softmax", "LogSoftmax"}
+
+
+@dataclass
+class TraceRow:
+    """One traced layer: its name, the shape it outputs, the parameters it owns, and the
+    receptive field (height, width) of one output element on the network's input."""
+
+    index: int
+    layer: str
+    output_shape: tuple
+    params: int
+    receptive_field: tuple
+
+
+def _config(layer):
+    """``(type name, attribute lookup)`` for a module (dlcore or torch) or a spec tuple."""
+    if isinstance(layer, tuple):
+        name, kwargs = layer
+        return name, lambda key, default=None: kwargs.get(key, default)
+    return type(layer).__name__, lambda key, default=None: getattr(layer, key, default)
+
+
+def _spec_params(name, get):
+    if name == "Conv2d":
+        k = pair("kernel_size", get("kernel_size"))
+        weights = get("out_channels") * get("in_channels") // get("groups", 1) * k[0] * k[1]
+        return weights + (get("out_channels") if get("bias", True) else 0)
+    if name == "Linear":
+        return get("out_features") * (get("in_features") + (1 if get("bias", True) else 0))
+    if name == "BatchNorm2d":
+        return 2 * get("num_features") if get("affine", True) else 0
+    return 0
+
+
+def _param_count(layer, name, get):
+    if isinstance(layer, tuple):
+        return _spec_params(name, get)
+    return int(sum(np.prod(tuple(p.shape)) for p in layer.parameters()))
+
+
+def _step(name, get, shape, rf, jump, input_hw):
+    """Output shape, receptive field and jump (input pixels per output step) after a layer."""
+    c, hw = shape[-3] if len(shape) >= 3 else None, shape[-2:]
+    if name in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+        k = pair("kernel_size", get("kernel_size"))
+        default_stride = 1 if name == "Conv2d" else k
+        s = pair("stride", default_stride if get("stride") is None else get("stride"))
+        d = pair("dilation", get("dilation", 1))
+        if name == "Conv2d":
+            if get("in_channels") != c:
+                raise ValueError(f"Conv2d expects {get('in_channels')} input channels, got "
+                                 f"shape {tuple(shape)} ({c} channels)")
+            c = get("out_channels")
+            padding = get("padding", 0)
+            out = conv2d_output_size(tuple(hw), k, s, padding, d)
+        else:
+            out = pool2d_output_size(tuple(hw), k, s, get("padding", 0), d,
+                                     get("ceil_mode", False))
+        rf = tuple(rf[i] + d[i] * (k[i] - 1) * jump[i] for i in range(2))
+        jump = tuple(jump[i] * s[i] for i in range(2))
+        return (*shape[:-3], c, *out), rf, jump
+    if name == "AdaptiveAvgPool2d" or name == "AdaptiveMaxPool2d":
+        out = pair("output_size", get("output_size"))
+        return (*shape[:-2], *out), tuple(input_hw), jump
+    if name == "Flatten":
+        start = get("start_dim", 1) % len(shape)
+        end = get("end_dim", -1) % len(shape)
+        flat = int(np.prod(shape[start:end + 1]))
+        return (*shape[:start], flat, *shape[end + 1:]), tuple(input_hw), jump
+    if name == "Linear":
+        if shape[-1] != get("in_features"):
+            raise ValueError(f"Linear expects {get('in_features')} input features, got shape "
+                             f"{tuple(shape)}")
+        return (*shape[:-1], get("out_features")), tuple(input_hw), jump
+    if name == "BatchNorm2d" and get("num_features") != c:
+        raise ValueError(f"BatchNorm2d({get('num_features')}) expects {get('num_features')} "
+                         f"channels, got shape {tuple(shape)} ({c} channels)")
+    if name in _SHAPE_PRESERVING:
+        return tuple(shape), rf, jump
+    raise ValueError(f"trace does not know how layer type {name!r} changes a shape; known: "
+                     f"Conv2d, MaxPool2d, AvgPool2d, Adaptive*Pool2d, Flatten, Linear, "
+                     f"{', '.join(sorted(_SHAPE_PRESERVING))}")
+
+
+def _leaves(layers):
+    for layer in layers:
+        children = [] if isinstance(layer, tuple) else list(getattr(layer, "children",
+                                                                    lambda: [])())
+        if type(layer).__name__ == "Sequential" and children:
+            yield from _leaves(children)
+        else:
+            yield layer
+
+
+def trace(layers, input_shape):
+    r"""Walk ``layers`` from ``input_shape`` and report every layer's output shape, parameter
+    count and receptive field.
+
+    The receptive field :math:`r` and the jump :math:`j` (input pixels between neighbouring
+    outputs) follow :math:`r \leftarrow r + d(k-1)\,j` and :math:`j \leftarrow j s` per
+    conv/pool layer, starting from :math:`r = j = 1`.
+
+    Parameters
+    ----------
+    layers : iterable
+        dlcore or torch modules (``Sequential`` is walked into), or spec tuples
+        ``(type name, kwargs)`` such as ``("Conv2d", {"in_channels": 3, ...})``
+        (see :func:`vgg_spec`), or a mix.
+    input_shape : tuple of int
+        ``(N, C, H, W)`` or ``(C, H, W)``.
+
+    Returns
+    -------
+    list of TraceRow
+
+    Examples
+    --------
+    >>> rows = trace(vgg_spec("A")[:3], (1, 3, 224, 224))
+    >>> [(r.layer, r.output_shape, r.params, r.receptive_field) for r in rows]
+    [('Conv2d', (1, 64, 224, 224), 1792, (3, 3)), ('ReLU', (1, 64, 224, 224), 0, (3, 3)), ('MaxPool2d', (1, 64, 112, 112), 0, (4, 4))]
+    """
+    shape = tuple(check_int(f"input_shape[{i}]", v, minimum=1) for i, v in
+                  enumerate(input_shape))
+    if len(shape) not in (3, 4):
+        raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W), got {shape}")
+    input_hw, rf, jump = shape[-2:], (1, 1), (1, 1)
+    rows = []
+    for i, layer in enumerate(_leaves(layers)):
+        name, get = _config(layer)
+        shape, rf, jump = _step(name, get, shape, rf, jump, input_hw)
+        rows.append(TraceRow(i, name, tuple(int(v) for v in shape),
+                             _param_count(layer, name, get), tuple(int(v) for v in rf)))
+    return rows
+
+
+def format_trace(rows) -> str:
+    """A fixed-width table of :func:`trace` rows, with the parameter total.
+
+    Examples
+    --------
+    >>> print(format_trace(trace(vgg_spec("A")[:2], (3, 32, 32))))
+     #  layer        output shape          params  receptive field
+     0  Conv2d       (64, 32, 32)            1792  3x3
+     1  ReLU         (64, 32, 32)               0  3x3
+        total                                1792
+    """
+    lines = [f"{'#':>2s}  {'layer':12s} {'output shape':20s} {'params':>7s}  receptive field"]
+    for r in rows:
+        lines.append(f"{r.index:2d}  {r.layer:12s} {str(r.output_shape):20s} {r.params:7d}  "
+                     f"{r.receptive_field[0]}x{r.receptive_field[1]}")
+    lines.append(f"{'':2s}  {'total':12s} {'':20s} {sum(r.params for r in rows):7d}")
+    return "\n".join(lines)
+
+
+# -- VGG ------------------------------------------------------------------------------------
+
+#: The VGG configurations of Simonyan & Zisserman (2015), Table 1: an int is a 3x3 convolution
+#: (padding 1) with that many output channels followed by ReLU, "M" a 2x2 max-pool, stride 2.
+VGG_CONFIGS = {
+    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
+          512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+          512, 512, 512, 512, "M"],
+}
+
+
+def vgg_spec(config="A", in_channels: int = 3, batch_norm: bool = False):
+    """The ``features`` part of a VGG network as spec tuples ``(type name, kwargs)``.
+
+    ``config`` is a key of :data:`VGG_CONFIGS` ("A" = VGG11, "B" = VGG13, "D" = VGG16,
+    "E" = VGG19) or a list in the same format. The layer order is torchvision's:
+    Conv2d(3x3, padding 1) [BatchNorm2d] ReLU per number, MaxPool2d(2, 2) per "M".
+
+    Examples
+    --------
+    >>> spec = vgg_spec("A")
+    >>> len(spec), spec[0]
+    (21, ('Conv2d', {'in_channels': 3, 'out_channels': 64, 'kernel_size': 3, 'padding': 1}))
+    """
+    if isinstance(config, str):
+        if config not in VGG_CONFIGS:
+            raise ValueError(f"config must be one of {sorted(VGG_CONFIGS)} or a list, "
+                             f"got {config!r}")
+        config = VGG_CONFIGS[config]
+    channels = check_int("in_channels", in_channels, minimum=1)
+    spec = []
+    for item in config:
+        if item == "M":
+            spec.append(("MaxPool2d", {"kernel_size": 2, "stride": 2}))
+            continue
+        out = check_int("config entry", item, minimum=1)
+        spec.append(("Conv2d", {"in_channels": channels, "out_channels": out,
+                                "kernel_size": 3, "padding": 1}))
+        if batch_norm:
+            spec.append(("BatchNorm2d", {"num_features": out}))
+        spec.append(("ReLU", {}))
+        channels = out
+    return spec
+
+
+def build(spec, namespace, **common):
+    """Instantiate spec tuples from a module namespace, e.g. ``dlcore.nn`` or ``torch.nn``.
+
+    ``common`` keyword arguments (e.g. ``rng=0`` for dlcore) go to every layer whose
+    constructor accepts them.
+
+    Examples
+    --------
+    >>> import dlcore.nn as nn
+    >>> net = build(vgg_spec("A")[:3], nn, rng=0)
+    >>> net
+    Sequential(
+      (0): Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+      (1): ReLU()
+      (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    )
+    """
+    import inspect
+
+    from .random import as_generator
+
+    if "rng" in common:  # one stream for the whole network, not the same seed per layer
+        common = {**common, "rng": as_generator(common["rng"])}
+    layers = []
+    for name, kwargs in spec:
+        cls = getattr(namespace, name, None)
+        if cls is None:
+            raise ValueError(f"{getattr(namespace, '__name__', namespace)} has no layer {name!r}")
+        accepted = inspect.signature(cls).parameters
+        extra = {k: v for k, v in common.items() if k in accepted}
+        layers.append(cls(**kwargs, **extra))
+    return namespace.Sequential(*layers)
