@@ -23,9 +23,27 @@ def figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3
     """
     from matplotlib.figure import Figure
 
+    _show_figures_as_png()
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     axes = fig.subplots(nrows, ncols, subplot_kw=subplot_kw or None, squeeze=True)
     return fig, axes
+
+
+def _show_figures_as_png() -> None:
+    """In IPython, display a ``Figure`` that ends a cell as a PNG image.
+
+    Without pyplot nothing installs matplotlib's inline display hook, and a bare figure would
+    show as its text repr. Outside IPython this does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        from matplotlib.figure import Figure
+
+        shell.display_formatter.formatters["image/png"].for_type(Figure, to_png)
 
 
 def to_png(fig) -> bytes:

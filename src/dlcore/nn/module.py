@@ -80,6 +80,9 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__() "
                                "before assigning attributes")
+        if name in self._buffers and (value is None or isinstance(value, np.ndarray)):
+            object.__setattr__(self, name, value)  # assigning to a buffer keeps it a buffer
+            return
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         if isinstance(value, Parameter):
