@@ -134,3 +134,18 @@ def test_bad_input_names_argument_and_shapes():
         nn.Sequential(nn.ReLU(), lambda x: x)
     with pytest.raises(TypeError, match="real numbers"):
         nn.ReLU()(np.array(["a"]))
+
+
+def test_assigning_to_a_buffer_keeps_it_in_state_dict():
+    class Running(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mean", np.zeros(2))
+
+        def forward(self, x):
+            self.mean = 0.9 * self.mean + 0.1 * x.mean(0)  # rebinds, as layers often do
+            return x
+
+    m = Running()
+    m(np.ones((3, 2)))
+    np.testing.assert_allclose(m.state_dict()["mean"], 0.1)
