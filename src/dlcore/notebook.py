@@ -1,7 +1,6 @@
 """Helpers for the chapter notebooks: show dlcore source, and glue computed values into prose.
 
-IPython and myst-nb are imported lazily; without myst-nb (e.g. on Colab) ``glue`` still
-displays the value, it just cannot be referenced from Markdown.
+IPython is imported lazily; nothing here needs myst-nb, so the chapters run the same on Colab.
 """
 
 from __future__ import annotations
@@ -24,14 +23,16 @@ def show_source(obj):
 def glue(name: str, value, display: bool = False):
     """Make ``value`` available to the page's Markdown as ``{glue:text}`name```.
 
-    Floats are best rounded by the caller (or formatted in the reference, e.g.
-    ``{glue:text}`name:.3f```).
+    Emits the record myst-nb reads when it builds the page (the value's display data, keyed
+    ``application/papermill.record/<mime type>``, with ``scrapbook`` metadata naming it),
+    without importing myst-nb itself, which costs seconds per chapter. With
+    ``display=True`` the value is also shown in the cell output. Floats are best formatted by
+    the caller (or in the reference, e.g. ``{glue:text}`name:.3f```).
     """
-    try:
-        from myst_nb import glue as _glue
-    except ImportError:  # pragma: no cover - only outside the book's environment
-        if display:
-            from IPython.display import display as _display
-            _display(value)
-        return
-    _glue(name, value, display=display)
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as _display
+
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else "application/papermill.record/"
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    _display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
