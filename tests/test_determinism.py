@@ -20,15 +20,24 @@ MODEL_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def text_outputs(nb) -> list[tuple[int, str]]:
-    """(cell index, text) for every stream and text/plain output of untagged code cells."""
+    """(cell index, text) for every stream and text/plain output of untagged code cells, with
+    consecutive chunks of one stream joined."""
     found = []
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code" or "nondeterministic" in cell["metadata"].get("tags", []):
             continue
+        previous = None
         for out in cell.get("outputs", []):
             if out["output_type"] == "stream":
-                found.append((i, out["text"]))
-            elif "data" in out and "text/plain" in out["data"]:
+                # The kernel cuts printed text into chunks differently from run to run.
+                if previous == out["name"]:
+                    found[-1] = (i, found[-1][1] + out["text"])
+                else:
+                    found.append((i, out["text"]))
+                previous = out["name"]
+                continue
+            previous = None
+            if "data" in out and "text/plain" in out["data"]:
                 found.append((i, MODEL_ID.sub("<id>", out["data"]["text/plain"])))
     return found
 
