@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # Quiet Jupyter's platformdirs migration notice and keep matplotlib off any display.
 export JUPYTER_PLATFORM_DIRS := 1
 export MPLBACKEND := Agg
+# Tests and the build run several kernels at once on few cores, and the chapters' matrices are
+# small: one BLAS thread per process avoids oversubscription (make bench sets its own).
+SINGLE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 JOBS ?= 2
 
 .PHONY: book test lab bench clean setup vendor browser determinism
@@ -19,7 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP) vendor
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(SINGLE_THREAD) $(BIN)/jupyter-book build . -W -n --keep-going
 
 vendor:
 	tools/vendor_static.sh
@@ -27,10 +30,10 @@ vendor:
 # Unit tests, doctests, every chapter through nbmake, the rendered book in Chromium and the
 # determinism check; tests that share the book build run on one worker (xdist_group "book").
 test: $(STAMP) vendor browser
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbmake tests src/dlcore book
+	$(SINGLE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbmake tests src/dlcore book
 
 determinism: $(STAMP) vendor
-	$(BIN)/python -m pytest tests/test_determinism.py
+	$(SINGLE_THREAD) $(BIN)/python -m pytest tests/test_determinism.py
 
 browser:
 	tools/install_browser.sh
