@@ -39,6 +39,7 @@ CASES = [
     _case("SiLU", nn.SiLU(), torch.nn.SiLU()),
     _case("Mish", nn.Mish(), torch.nn.Mish()),
     _case("Softplus", nn.Softplus(), torch.nn.Softplus()),
+    _case("Hardswish", nn.Hardswish(), torch.nn.Hardswish()),
     _case("PReLU(C)", nn.PReLU(1024), torch.nn.PReLU(1024, dtype=torch.float64)),
     _case("Softmax(dim=1)", nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
 ]

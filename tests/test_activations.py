@@ -36,6 +36,8 @@ CASES = [
     ("hardtanh", {"min_val": -0.5, "max_val": 2.0}, lambda x: TF.hardtanh(x, -0.5, 2.0)),
     ("hardtanh", {"min_val": 0.5, "max_val": 0.5}, lambda x: TF.hardtanh(x, 0.5, 0.5)),
     ("hardtanh", {"min_val": 0.0, "max_val": 20.0}, lambda x: TF.hardtanh(x, 0.0, 20.0)),
+    ("hardsigmoid", {}, TF.hardsigmoid),
+    ("hardswish", {}, TF.hardswish),
     ("elu", {}, TF.elu),
     ("elu", {"alpha": 0.5}, lambda x: TF.elu(x, 0.5)),
     ("elu", {"alpha": 2.0}, lambda x: TF.elu(x, 2.0)),
@@ -58,7 +60,7 @@ CASES = [
 IDS = [f"{name}-{kw}" for name, kw, _ in CASES]
 
 # Kinks and thresholds: the exact points where PyTorch makes a choice.
-KINKS = [1.5, 1.5 + 1e-12, 1.49999, 3.0, 6.0, -0.5, 2.0, 0.5, 10.0, 20.0, -20.0, 500.0]
+KINKS = [1.5, 1.5 + 1e-12, 1.49999, 3.0, -3.0, 6.0, -0.5, 2.0, 0.5, 10.0, 20.0, -20.0, 500.0]
 
 values = st.one_of(st.sampled_from(SPECIAL + KINKS),
                    st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False),
@@ -108,6 +110,16 @@ def test_float32_input_keeps_its_dtype(name, kwargs, fn):
     x = np.linspace(-5, 5, 11, dtype=np.float32)
     assert getattr(F, name)(x, **kwargs).dtype == np.float32
     assert A.derivative(name, x, **kwargs).dtype == np.float32
+
+
+@pytest.mark.parametrize("name, kwargs, fn", CASES, ids=IDS)
+def test_scalar_and_strided_inputs(name, kwargs, fn):
+    base = np.linspace(-30, 30, 24).reshape(4, 6)
+    strided = base[:, ::2].T                      # neither C- nor F-contiguous
+    for x in (strided, np.array(-1.5), np.array(0.0)):
+        y_ref, d_ref = torch_value_and_derivative(fn, x)
+        close(getattr(F, name)(x, **kwargs), y_ref)
+        close(A.derivative(name, x, **kwargs), d_ref)
 
 
 def test_gradient_at_exactly_zero_is_torchs():
@@ -201,6 +213,8 @@ LAYERS = [
     (lambda: nn.LeakyReLU(), lambda: torch.nn.LeakyReLU()),
     (lambda: nn.LeakyReLU(0.2), lambda: torch.nn.LeakyReLU(0.2)),
     (lambda: nn.Hardtanh(-2.0, 0.5), lambda: torch.nn.Hardtanh(-2.0, 0.5)),
+    (lambda: nn.Hardsigmoid(), lambda: torch.nn.Hardsigmoid()),
+    (lambda: nn.Hardswish(), lambda: torch.nn.Hardswish()),
     (lambda: nn.ELU(alpha=0.7), lambda: torch.nn.ELU(alpha=0.7)),
     (lambda: nn.SELU(), lambda: torch.nn.SELU()),
     (lambda: nn.CELU(alpha=1.5), lambda: torch.nn.CELU(alpha=1.5)),
@@ -259,6 +273,8 @@ def test_layer_backward_passes_numerical_check(make, make_ref):
     ("hardtanh", nn.Hardtanh, torch.nn.Hardtanh, {}), ("elu", nn.ELU, torch.nn.ELU, {}),
     ("selu", nn.SELU, torch.nn.SELU, {}), ("celu", nn.CELU, torch.nn.CELU, {"alpha": 2.0}),
     ("silu", nn.SiLU, torch.nn.SiLU, {}), ("mish", nn.Mish, torch.nn.Mish, {}),
+    ("hardsigmoid", nn.Hardsigmoid, torch.nn.Hardsigmoid, {}),
+    ("hardswish", nn.Hardswish, torch.nn.Hardswish, {}),
 ])
 def test_inplace_overwrites_the_input_and_still_backpropagates(name, dl_cls, torch_cls, kwargs):
     rng = np.random.default_rng(3)

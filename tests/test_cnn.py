@@ -344,7 +344,8 @@ def test_conv_explorer_follows_its_sliders():
     np.testing.assert_array_equal(e.artists["output"].get_array(), grid_rgba(out))
     assert e.artists["label"].get_text() == "3 x 3" and "= 3;" in e.status.value
     assert e.image.value != first and e.image.value[:4] == b"\x89PNG"
-    e.controls["kernel"].value = 7                     # 5 + 2 < 7: no output, explained
+    e.controls["padding"].value = 0
+    e.controls["kernel"].value = 7                     # 5 < 7: no output, explained
     assert e.status.value.startswith("No output") and "larger than the padded input" in \
         e.status.value
     np.testing.assert_array_equal(e.artists["output"].get_array(),

@@ -190,3 +190,51 @@ def test_bad_input_names_argument_and_value():
         init.uniform_(np.empty(3), 2.0, 1.0)
     with pytest.raises(ValueError, match="eye_ only supports 2-D"):
         init.eye_(np.empty((2, 2, 2)))
+
+
+@pytest.mark.parametrize("mean, std, a, b", [
+    (0.0, 1.0, -2.0, 2.0),        # most of the mass inside: redraw-from-normal branch
+    (0.0, 0.02, -0.04, 0.04),     # ViT-style small std
+    (0.0, 1.0, 1.0, 3.0),         # a tail window: uniform-proposal branch
+    (0.5, 2.0, -0.2, 0.3),        # narrow window around the mean: uniform-proposal branch
+])
+def test_trunc_normal_matches_scipy_truncnorm_and_torch(mean, std, a, b):
+    w = init.trunc_normal_(np.empty((200, 100)), mean, std, a, b, rng=0)
+    assert w.min() >= a and w.max() <= b
+    ref = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    assert stats.kstest(w.ravel(), ref.cdf).pvalue > 1e-3
+    torch.manual_seed(0)
+    tw = torch.nn.init.trunc_normal_(torch.empty(200, 100), mean, std, a, b).numpy()
+    assert stats.kstest(tw.ravel(), ref.cdf).pvalue > 1e-3
+
+
+def test_trunc_normal_warns_like_torch_and_checks_arguments():
+    with pytest.warns(UserWarning, match="more than 2 std from"):
+        init.trunc_normal_(np.empty(10), mean=5.0, std=1.0, a=-1.0, b=1.0, rng=0)
+    with pytest.raises(ValueError, match="trunc_normal_ needs a < b, got a=1, b=0"):
+        init.trunc_normal_(np.empty(3), a=1.0, b=0.0)
+    with pytest.raises(ValueError, match="trunc_normal_ std must be in"):
+        init.trunc_normal_(np.empty(3), std=0.0)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 7), (7, 3), (6, 2, 3, 3), (1, 5)])
+@pytest.mark.parametrize("gain", [1, 0.5])
+def test_orthogonal_matches_torch_given_the_same_normal_draws(shape, gain):
+    rows, cols = shape[0], int(np.prod(shape[1:]))
+    draws = np.random.default_rng(0).standard_normal((rows, cols))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self.copy_(torch.from_numpy(draws))
+
+    with mock.patch.object(torch.Tensor, "normal_", normal_):
+        ref = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain=gain).numpy()
+    ours = init.orthogonal_(np.empty(shape), gain=gain, rng=0)   # rng=0 gives the same draws
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+    flat = ours.reshape(rows, cols) / gain
+    small = flat @ flat.T if rows <= cols else flat.T @ flat
+    np.testing.assert_allclose(small, np.eye(min(rows, cols)), atol=1e-12)
+
+
+def test_orthogonal_rejects_1d():
+    with pytest.raises(ValueError, match=r"2 or more dimensions, got shape \(4,\)"):
+        init.orthogonal_(np.empty(4))

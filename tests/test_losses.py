@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings, strategies as st
 
 import dlcore
 import dlcore.functional as F
@@ -144,7 +145,8 @@ def test_huber(reduction, delta):
            x, y, t(y), rng)
 
 
-@pytest.mark.parametrize("reduction, beta", list(itertools.product(REDUCTIONS, [0.0, 0.5, 1.0, 2.0])))
+@pytest.mark.parametrize("reduction, beta",
+                         list(itertools.product(REDUCTIONS, [0.0, 0.5, 1.0, 2.0])))
 def test_smooth_l1(reduction, beta):
     rng = np.random.default_rng(5)
     x, y = _residual_data(rng, beta if beta else 1.0)
@@ -354,7 +356,8 @@ FUNCTIONAL = [  # (name, input, target, kwargs), torch takes the same arguments 
 @pytest.mark.parametrize("name, xkind, ykind, kwargs", FUNCTIONAL)
 def test_functional_forms(name, xkind, ykind, kwargs):
     rng = np.random.default_rng(15)
-    make = {"real": lambda: rng.standard_normal((5, 3)), "prob": lambda: _probabilities(rng, (5, 3)),
+    make = {"real": lambda: rng.standard_normal((5, 3)),
+            "prob": lambda: _probabilities(rng, (5, 3)),
             "bits": lambda: rng.integers(0, 2, (5, 3)).astype(float),
             "logp": lambda: F.log_softmax(rng.standard_normal((5, 3)), 1),
             "probs": lambda: F.softmax(rng.standard_normal((5, 3)), 1),
@@ -457,19 +460,84 @@ def test_more_bad_input_is_explained():
         nn.L1Loss(reduction="batchmean")
     with pytest.raises(ValueError, match=r"input1 shape \(2, 3\) and input2 shape \(2, 4\)"):
         nn.CosineEmbeddingLoss()(np.zeros((2, 3)), np.zeros((2, 4)), np.ones(2))
-    with pytest.raises(ValueError, match=r"target shape \(3,\) does not match input shape \(2, 3\)"):
+    with pytest.raises(ValueError,
+                       match=r"target shape \(3,\) does not match input shape \(2, 3\)"):
         nn.CosineEmbeddingLoss()(np.zeros((2, 3)), np.zeros((2, 3)), np.ones(3))
     with pytest.raises(TypeError, match="target must hold class indices"):
         nn.NLLLoss()(np.zeros((2, 3)), np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"weight shape \(3,\) does not match input shape \(2, 3\)"):
+    with pytest.raises(ValueError,
+                       match=r"weight shape \(3,\) does not match input shape \(2, 3\)"):
         F.mse_loss(np.zeros((2, 3)), np.zeros((2, 3)), weight=np.ones(3))
     with pytest.raises(ValueError, match=r"pos_weight of shape \(4,\) cannot be broadcast"):
         nn.BCEWithLogitsLoss(pos_weight=np.ones(4))(np.zeros((2, 3)), np.zeros((2, 3)))
 
 
 def test_reprs_like_torch():
-    pairs = [(nn.L1Loss(), torch.nn.L1Loss()), (nn.BCELoss(), torch.nn.BCELoss())]
+    pairs = [(nn.L1Loss(), torch.nn.L1Loss()), (nn.BCELoss(), torch.nn.BCELoss()),
+             (nn.HuberLoss(delta=2.0), torch.nn.HuberLoss(delta=2.0)),
+             (nn.CrossEntropyLoss(ignore_index=3), torch.nn.CrossEntropyLoss(ignore_index=3)),
+             (nn.KLDivLoss(log_target=True), torch.nn.KLDivLoss(log_target=True)),
+             (nn.MultiMarginLoss(p=2), torch.nn.MultiMarginLoss(p=2))]
     for ours, theirs in pairs:
-        assert type(ours).__name__ == type(theirs).__name__
-    assert "delta=2.0" in repr(nn.HuberLoss(delta=2.0))
-    assert "log_target=True" in repr(nn.KLDivLoss(log_target=True))
+        assert repr(ours) == repr(theirs)
+
+
+def test_bce_gradient_floor_is_torchs_float32_epsilon():
+    # torch floors p (1 - p) at the float32 constant 1e-12: the gradients at p in {0, 1} agree
+    # to the last bit, not only to rtol=1e-7
+    x, y = np.array([0.0, 1.0, 1 - 1e-13, 1e-300]), np.array([1.0, 0.0, 0.0, 1.0])
+    xt = t(x, grad=True)
+    torch.nn.BCELoss(reduction="sum")(xt, t(y)).backward()
+    ours = nn.BCELoss(reduction="sum")
+    ours(x, y)
+    np.testing.assert_array_equal(ours.backward(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_losses_keep_float32(reduction):
+    # float32 input gives a float32 gradient, as in PyTorch (no silent promotion to float64)
+    rng = np.random.default_rng(18)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    prob = (1 / (1 + np.exp(-x))).astype(np.float32)
+    cls = np.array([0, 2, 1, 1])
+    cases = [(nn.MSELoss(reduction), x, x * 0), (nn.L1Loss(reduction), x, x * 0),
+             (nn.HuberLoss(reduction), x, x * 0), (nn.SmoothL1Loss(reduction), x, x * 0),
+             (nn.BCELoss(reduction=reduction), prob, prob), (nn.BCEWithLogitsLoss(
+                 reduction=reduction), x, prob), (nn.MultiLabelSoftMarginLoss(
+                 reduction=reduction), x, prob), (nn.CrossEntropyLoss(reduction=reduction), x,
+                                                  cls), (nn.NLLLoss(reduction=reduction), x, cls),
+             (nn.KLDivLoss(reduction), x, prob), (nn.MultiMarginLoss(reduction=reduction), x, cls)]
+    for loss, inp, target in cases:
+        out = loss(inp, target)
+        up = np.ones(np.shape(out), np.float32) if reduction == "none" else 1.0
+        assert loss.backward(up).dtype == np.float32, type(loss).__name__
+    cos = nn.CosineEmbeddingLoss(reduction=reduction)
+    out = cos(x, x[::-1], np.array([1, -1, 1, -1]))
+    up = np.ones(np.shape(out), np.float32) if reduction == "none" else 1.0
+    assert all(g.dtype == np.float32 for g in cos.backward(up))
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple),
+       reduction=st.sampled_from(REDUCTIONS), seed=st.integers(0, 2**16),
+       kind=st.sampled_from(["l1", "huber", "smooth_l1", "bce", "kl"]))
+def test_pointwise_losses_on_random_shapes(shape, reduction, seed, kind):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 3
+    y = rng.standard_normal(shape)
+    delta = float(rng.uniform(0.1, 3))
+    ours, theirs = {
+        "l1": (nn.L1Loss(reduction), torch.nn.L1Loss(reduction=reduction)),
+        "huber": (nn.HuberLoss(reduction, delta), torch.nn.HuberLoss(reduction=reduction,
+                                                                     delta=delta)),
+        "smooth_l1": (nn.SmoothL1Loss(reduction, delta),
+                      torch.nn.SmoothL1Loss(reduction=reduction, beta=delta)),
+        "bce": (nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction)),
+        "kl": (nn.KLDivLoss(reduction, log_target=True),
+               torch.nn.KLDivLoss(reduction=reduction, log_target=True)),
+    }[kind]
+    if kind == "bce":
+        x, y = 1 / (1 + np.exp(-x)), rng.uniform(0, 1, shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # KLDivLoss(reduction="mean")
+        _check(ours, theirs, x, y, t(y), rng)

@@ -1,6 +1,5 @@
 """dlcore.metrics against scikit-learn: every average, the 0/0 conventions, ROC and calibration."""
 
-import itertools
 
 import numpy as np
 import pytest
@@ -136,6 +135,11 @@ def test_bad_input_is_explained():
         metrics.auc([0, 1, 0.5], [0, 1, 1])
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
         metrics.expected_calibration_error([0, 1], [0.5, 1.5])
+    with pytest.raises(ValueError, match="pos_label=2 is not a valid label"):
+        metrics.precision_score([0, 1], [1, 1], pos_label=2)
+    with pytest.raises(ValueError, match="zero_division must be 0.0, 1.0, np.nan or 'warn', got 2"):
+        metrics.recall_score([0, 1], [0, 0], zero_division=2)
+    assert metrics.precision_score([0, 1], [0, 0], zero_division="warn") == 0.0
     with pytest.raises(ValueError, match="n_bins must be an integer >= 1, got 0"):
         metrics.calibration_bins([0, 1], [0.5, 0.5], n_bins=0)
 

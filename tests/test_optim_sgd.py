@@ -25,7 +25,7 @@ def test_sgd_trajectory_matches_torch(hp):
     ours = [Parameter(a) for a in init]
     theirs = [t(a, grad=True) for a in init]
     opt_a, opt_b = SGD(ours, lr=0.05, **hp), torch.optim.SGD(theirs, lr=0.05, **hp)
-    for step in range(60):
+    for step in range(200):
         for p, q, y in zip(ours, theirs, targets):  # loss: sum (p - y)^2 / 2 - 0.1 cos p
             p.grad = (p.data - y) + 0.1 * np.sin(p.data)
             q.grad = (q.detach() - t(y)) + 0.1 * torch.sin(q.detach())

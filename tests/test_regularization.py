@@ -49,6 +49,12 @@ def test_vector_norm_and_gradient_match_torch(shape, ord, dim_choice, keepdim, z
 
 def test_vector_norm_is_stable_and_checks_its_arguments():
     assert vector_norm(np.array([1e200, 1e200])) == pytest.approx(np.sqrt(2) * 1e200)
+    for p in (-2, -0.5, 0.5, 3):  # no overflow or underflow at extreme magnitudes
+        for scale in (1e-200, 1e200):
+            x = scale * np.array([1.0, 2.0])
+            assert vector_norm(x, p) == pytest.approx(scale * vector_norm(x / scale, p), rel=1e-13)
+            close(vector_norm_backward(1.0, x, p), vector_norm_backward(1.0, x / scale, p),
+                  rtol=1e-13, atol=0)
     with pytest.raises(ValueError, match="dim 2 is out of range"):
         vector_norm(np.ones((2, 3)), dim=2)
     with pytest.raises(TypeError, match="ord must be a real number"):
@@ -303,6 +309,19 @@ def test_smoothed_targets_reproduce_torch_label_smoothing(eps, reduction):
     close(ours, soft, rtol=1e-13, atol=1e-14)
 
 
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 4), c=st.integers(1, 6), extra=st.sampled_from([(), (3,), (2, 2)]),
+       eps=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
+def test_smooth_labels_for_spatial_targets_match_torch(n, c, extra, eps, seed):
+    rng = np.random.default_rng(seed)
+    logits, target = rng.standard_normal((n, c) + extra), rng.integers(0, c, (n,) + extra)
+    q = np.moveaxis(smooth_labels(target, c, eps), -1, 1)    # classes last -> NC... layout
+    ref = torch.nn.functional.cross_entropy(t(logits), torch.tensor(target), label_smoothing=eps,
+                                            reduction="sum")
+    soft = torch.nn.functional.cross_entropy(t(logits), t(q), reduction="sum")
+    close(soft, ref, rtol=1e-12, atol=1e-12)
+
+
 def test_smooth_labels_layout_and_errors():
     q = smooth_labels(np.array([[0, 1], [2, 2]]), 3, 0.3)
     assert q.shape == (2, 2, 3)
@@ -373,6 +392,19 @@ def test_early_stopping_restores_the_best_weights_when_replayed():
             break
     assert s.stopped_epoch == 11
     np.testing.assert_array_equal(layer.weight.data, snapshots[6]["weight"])
+
+
+def test_without_restore_the_model_keeps_its_last_weights():
+    layer = nn.Linear(2, 1, rng=0)
+    s = EarlyStopping(patience=2, restore_best_weights=False)
+    for epoch, value in enumerate([0.5, 0.4, 0.6, 0.7]):
+        layer.weight.data[...] = epoch
+        if s.step(value, layer):
+            break
+    assert s.stopped_epoch == 3 and s.best_state is None
+    np.testing.assert_array_equal(layer.weight.data, 3.0)
+    s.reset()
+    assert (s.best_epoch, s.stopped_epoch, s.best_value, s.wait) == (None, None, np.inf, 0)
 
 
 def test_early_stopping_inside_fit_stops_and_restores():

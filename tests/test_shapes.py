@@ -156,7 +156,7 @@ def test_errors_show_the_formula_and_the_numbers():
         pool2d_output_size(1, 4, stride=1, padding=0, ceil_mode=True)
     with pytest.raises(ValueError, match="at most half the kernel size"):
         pool2d_output_size(9, 2, padding=2)
-    with pytest.raises(ValueError, match="stride must be >= 1"):
+    with pytest.raises(ValueError, match="stride must be an integer >= 1"):
         conv2d_output_size(9, 3, stride=0)
     with pytest.raises(TypeError, match="kernel_size must be an integer"):
         conv2d_output_size(9, 2.5)
@@ -184,14 +184,16 @@ def test_vgg11_trace_matches_torch_layer_by_layer(hw):
 
 def test_vgg11_built_from_dlcore_runs_with_the_traced_shapes():
     net = build(vgg_spec("A"), nn, rng=0)
-    ref = build(vgg_spec("A"), torch.nn)
+    ref = build(vgg_spec("A"), torch.nn).double()
     assert repr(net) == repr(ref)
     assert sum(p.data.size for p in net.parameters()) == sum(p.numel() for p in ref.parameters())
     x = np.random.default_rng(0).standard_normal((1, 3, 32, 40))
+    xt = torch.from_numpy(x)
     rows = trace(net, x.shape)
-    for layer, row in zip(net, rows):
-        x = layer(x)
-        assert x.shape == row.output_shape
+    with torch.no_grad():
+        for layer, layer_t, row in zip(net, ref, rows):
+            x, xt = layer(x), layer_t(xt)
+            assert x.shape == tuple(xt.shape) == row.output_shape
     assert x.shape == (1, 512, 1, 1)
 
 

@@ -8,7 +8,7 @@ behaviour can be studied.
 The element-wise functions live in two modules split by idea and are re-exported here:
 ``dlcore.activations_smooth`` (sigmoid, tanh, the base-2 sigmoid, softplus, SiLU, Mish,
 GELU, softsign, log-sigmoid) and ``dlcore.activations_rectifiers`` (ReLU, ReLU6, hardtanh,
-leaky ReLU, PReLU, ELU, SELU, CELU). This module adds softmax and log-softmax with their
+hardsigmoid, hardswish, leaky ReLU, PReLU, ELU, SELU, CELU). This module adds softmax and log-softmax with their
 Jacobians, and :func:`derivative`, which finds :math:`f'` by name.
 """
 
@@ -23,8 +23,8 @@ from .activations_smooth import *  # noqa: F401,F403
 from .checks import as_array, check_int
 
 __functional__ = ["sigmoid", "tanh", "logsigmoid", "softplus", "silu", "mish", "gelu",
-                  "softsign", "relu", "relu6", "hardtanh", "leaky_relu", "prelu", "elu",
-                  "selu", "celu", "softmax", "log_softmax"]
+                  "softsign", "relu", "relu6", "hardtanh", "hardsigmoid", "hardswish",
+                  "leaky_relu", "prelu", "elu", "selu", "celu", "softmax", "log_softmax"]
 __all__ = sorted(set(_smooth.__all__) | set(_rect.__all__) | set(__functional__)
                  | {"softmax_backward", "log_softmax_backward", "softmax_jacobian",
                     "derivative", "NAMES"})
@@ -130,7 +130,8 @@ _DERIVATIVES = {
     "sigmoid_base2": sigmoid_base2_grad, "softplus": softplus_grad,  # noqa: F405
     "silu": silu_grad, "mish": mish_grad, "gelu": gelu_grad,  # noqa: F405
     "softsign": softsign_grad, "relu": relu_grad, "relu6": relu6_grad,  # noqa: F405
-    "hardtanh": hardtanh_grad, "leaky_relu": leaky_relu_grad,  # noqa: F405
+    "hardtanh": hardtanh_grad, "hardsigmoid": hardsigmoid_grad,  # noqa: F405
+    "hardswish": hardswish_grad, "leaky_relu": leaky_relu_grad,  # noqa: F405
     "prelu": prelu_grad, "elu": elu_grad, "selu": selu_grad, "celu": celu_grad,  # noqa: F405
 }
 NAMES = tuple(_DERIVATIVES)  #: every element-wise activation :func:`derivative` knows

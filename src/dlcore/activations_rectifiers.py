@@ -1,11 +1,13 @@
 r"""Rectifiers: ReLU and the functions built around its kink, with derivatives.
 
-ReLU, ReLU6 and hardtanh (clamps), leaky ReLU and PReLU (a slope for :math:`x \le 0`), and
-the exponential family ELU, SELU and CELU. Each ``f`` has ``f_grad(input, ...)`` returning
+ReLU, ReLU6 and hardtanh (clamps), hardsigmoid and hardswish (piecewise-linear stand-ins for
+the sigmoid and SiLU), leaky ReLU and PReLU (a slope for :math:`x \le 0`), and the
+exponential family ELU, SELU and CELU. Each ``f`` has ``f_grad(input, ...)`` returning
 :math:`f'(x)` element-wise, with PyTorch's choice at the kinks:
 
 - ``relu``: 0 at :math:`x = 0`; ``leaky_relu``/``prelu``: the negative slope at 0;
-- ``hardtanh``/``relu6``: 0 at both boundaries (the open interval passes the gradient);
+- ``hardtanh``/``relu6``/``hardsigmoid``: 0 at both boundaries (the open interval passes
+  the gradient); ``hardswish``: 0 at :math:`x = -3`, 1 at :math:`x = 3`;
 - ``elu``/``selu``/``celu``: the left-hand derivative at 0 (:math:`\alpha`, :math:`\lambda\alpha`, 1).
 
 ``dlcore.activations`` re-exports everything here.
@@ -18,8 +20,9 @@ import numpy as np
 from .activations_smooth import _blend, _store
 from .checks import as_array, check_range
 
-__all__ = ["relu", "relu6", "hardtanh", "leaky_relu", "prelu", "elu", "selu", "celu",
-           "relu_grad", "relu6_grad", "hardtanh_grad", "leaky_relu_grad", "prelu_grad",
+__all__ = ["relu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "leaky_relu", "prelu",
+           "elu", "selu", "celu", "relu_grad", "relu6_grad", "hardtanh_grad", "hardsigmoid_grad",
+           "hardswish_grad", "leaky_relu_grad", "prelu_grad",
            "prelu_backward", "elu_grad", "selu_grad", "celu_grad",
            "SELU_ALPHA", "SELU_SCALE"]
 
@@ -105,6 +108,57 @@ def relu6_grad(input):
     array([0., 1., 0.])
     """
     return hardtanh_grad(input, 0.0, 6.0)
+
+
+def hardsigmoid(input, inplace: bool = False):
+    r""":math:`\min(\max(x + 3, 0), 6) / 6`, a piecewise-linear sigmoid.
+
+    Examples
+    --------
+    >>> hardsigmoid(np.array([-4.0, 0.0, 1.5, 4.0]))
+    array([0.  , 0.5 , 0.75, 1.  ])
+    """
+    x = as_array("input", input)
+    return _store(input, np.clip(x + 3, 0, 6) / 6, inplace)
+
+
+def hardsigmoid_grad(input):
+    r""":math:`1/6` on the open interval :math:`(-3, 3)`, 0 elsewhere (so 0 at :math:`\pm 3`,
+    as PyTorch; its kernel uses the float32 constant 1/6, a relative difference of 3e-8).
+
+    Examples
+    --------
+    >>> hardsigmoid_grad(np.array([-3.0, 0.0, 3.0]))
+    array([0.        , 0.16666667, 0.        ])
+    """
+    x = as_array("input", input)
+    return ((x > -3) & (x < 3)).astype(x.dtype) / 6
+
+
+def hardswish(input, inplace: bool = False):
+    r""":math:`x \cdot \min(\max(x + 3, 0), 6) / 6`, a piecewise-quadratic SiLU (MobileNetV3).
+
+    Examples
+    --------
+    >>> hardswish(np.array([-4.0, 0.0, 1.5, 4.0]))
+    array([-0.   ,  0.   ,  1.125,  4.   ])
+    """
+    x = as_array("input", input)
+    return _store(input, x * np.clip(x + 3, 0, 6) / 6, inplace)
+
+
+def hardswish_grad(input):
+    r""":math:`0` for :math:`x \le -3`, :math:`x/3 + 1/2` on :math:`(-3, 3)`, 1 for
+    :math:`x \ge 3`: PyTorch's values at the two kinks.
+
+    Examples
+    --------
+    >>> hardswish_grad(np.array([-3.0, 0.0, 3.0]))
+    array([0. , 0.5, 1. ])
+    """
+    x = as_array("input", input)
+    inside = ((x > -3) & (x < 3)).astype(x.dtype)
+    return inside * (x / 3 + 0.5) + (x >= 3).astype(x.dtype)
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):

@@ -21,7 +21,8 @@ scheme                 distribution                     scale
 =====================  ===============================  =====================================
 
 :math:`g` is :func:`calculate_gain` of the nonlinearity (Glorot & Bengio 2010; He et al.
-2015; LeCun et al. 1998).
+2015; LeCun et al. 1998). Also here, as in PyTorch: ``uniform_``, ``normal_``,
+``trunc_normal_``, ``constant_``, ``ones_``, ``zeros_``, ``eye_`` and ``orthogonal_``.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from .checks import check_choice, check_range
 from .nn.module import Parameter
 from .random import as_generator
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "lecun_normal_", "_calculate_fan_in_and_fan_out"]
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
+           "zeros_", "eye_", "orthogonal_", "xavier_uniform_", "xavier_normal_",
+           "kaiming_uniform_", "kaiming_normal_", "lecun_normal_",
+           "_calculate_fan_in_and_fan_out"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d")
@@ -143,6 +145,49 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, rng=None):
     return _fill(tensor, as_generator(rng).normal(mean, std, arr.shape))
 
 
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  rng=None):
+    r"""Fill with draws from :math:`N(\text{mean}, \text{std}^2)` truncated to :math:`[a, b]`.
+
+    By rejection, as PyTorch does: when :math:`[a, b]` holds more than 30% of the normal's
+    mass, draws outside it are redrawn from the normal; otherwise uniform proposals on
+    :math:`[a, b]` are accepted with probability :math:`\varphi(x) / \varphi(\text{mode})`.
+    Like PyTorch, it warns when ``mean`` is more than 2 ``std`` outside :math:`[a, b]`.
+
+    Examples
+    --------
+    >>> w = trunc_normal_(np.empty(10000), std=0.02, a=-0.04, b=0.04, rng=0)
+    >>> bool(np.abs(w).max() <= 0.04), round(float(w.std() / 0.02), 1)
+    (True, 0.9)
+    """
+    std = check_range("std", std, 0, low_open=True, what="trunc_normal_")
+    a, b = check_range("a", a, what="trunc_normal_"), check_range("b", b, what="trunc_normal_")
+    if a >= b:
+        raise ValueError(f"trunc_normal_ needs a < b, got a={a:g}, b={b:g}")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    shape, gen = _array(tensor).shape, as_generator(rng)
+    z_a, z_b = (a - mean) / std, (b - mean) / std
+    if (math.erf(z_b / math.sqrt(2)) - math.erf(z_a / math.sqrt(2))) / 2 > 0.3:
+        out = gen.normal(mean, std, shape)
+        outside = (out < a) | (out > b)
+        while outside.any():
+            out[outside] = gen.normal(mean, std, int(outside.sum()))
+            outside = (out < a) | (out > b)
+        return _fill(tensor, out)
+    peak = max(z_a, min(0.0, z_b)) ** 2  # (mode - mean)^2 / std^2
+    out, pending = np.empty(shape), np.ones(shape, dtype=bool)
+    while pending.any():
+        n = int(pending.sum())
+        proposal = gen.uniform(a, b, n)
+        accept = gen.random(n) <= np.exp(-0.5 * (((proposal - mean) / std) ** 2 - peak))
+        where = np.flatnonzero(pending)[accept]
+        out.flat[where] = proposal[accept]
+        pending.flat[where] = False
+    return _fill(tensor, out)
+
+
 def constant_(tensor, val: float):
     """Fill with the constant ``val``.
 
@@ -190,6 +235,33 @@ def eye_(tensor):
     if arr.ndim != 2:
         raise ValueError(f"eye_ only supports 2-D tensors, got shape {arr.shape}")
     return _fill(tensor, np.eye(*arr.shape))
+
+
+def orthogonal_(tensor, gain: float = 1, rng=None):
+    r"""Fill with a (semi-)orthogonal matrix times ``gain``, as ``torch.nn.init.orthogonal_``.
+
+    The tensor is viewed as ``(shape[0], prod(shape[1:]))``; a standard-normal matrix of that
+    shape (transposed if it is wide) is factored as :math:`QR`, and :math:`Q` times the signs of
+    :math:`R`'s diagonal is uniformly distributed over the orthogonal matrices (Mezzadri 2007).
+
+    Examples
+    --------
+    >>> w = orthogonal_(np.empty((3, 5)), rng=0)
+    >>> bool(np.allclose(w @ w.T, np.eye(3)))
+    True
+    """
+    arr = _array(tensor)
+    if arr.ndim < 2:
+        raise ValueError(f"orthogonal_ only supports tensors with 2 or more dimensions, got "
+                         f"shape {arr.shape}")
+    if arr.size == 0:
+        return tensor
+    rows = arr.shape[0]
+    flat = as_generator(rng).standard_normal((rows, arr.size // rows))
+    wide = flat.shape[0] < flat.shape[1]
+    q, r = np.linalg.qr(flat.T if wide else flat)
+    q *= np.sign(np.diag(r))
+    return _fill(tensor, gain * (q.T if wide else q).reshape(arr.shape))
 
 
 def xavier_uniform_(tensor, gain: float = 1.0, rng=None):

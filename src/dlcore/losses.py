@@ -47,20 +47,23 @@ class _Loss(Module):
         with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 is NaN, as in PyTorch
             return float(total / n)
 
-    def _upstream(self, grad_output, shape, divisor=None):
-        """Gradient of the reduced loss with respect to each element loss."""
+    def _upstream(self, grad_output, shape, divisor=None, dtype=np.float64):
+        """Gradient of the reduced loss with respect to each element loss, in ``dtype`` (the
+        input's, so that float32 input gets a float32 gradient, as in PyTorch)."""
         if self.reduction == "none":
-            g = np.asarray(grad_output, dtype=np.float64)
+            g = np.asarray(grad_output, dtype=dtype)
             return np.broadcast_to(g, shape) if g.ndim == 0 else _same(g, shape)
+        # "sum" and "mean": the same factor for every element, returned as a 0-d array that
+        # broadcasts against the element gradients (no array of copies is built)
         g = float(grad_output)
         if self.reduction == "sum":
-            return np.full(shape, g)
+            return np.asarray(g, dtype=dtype)
         n = int(np.prod(shape)) if divisor is None else divisor
         # Nothing counted (e.g. every target ignored): PyTorch's loss is NaN, its gradient 0.
-        return np.full(shape, g / n if n else 0.0)
+        return np.asarray(g / n if n else 0.0, dtype=dtype)
 
     def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
+        return ""  # PyTorch's loss modules print no arguments: repr is e.g. "HuberLoss()"
 
 
 def _same(g, shape):
@@ -69,15 +72,21 @@ def _same(g, shape):
     return g
 
 
+def _insert_axis(up, axis):
+    """``up`` with the class axis put back (a 0-d upstream factor broadcasts as it is)."""
+    return up if up.ndim == 0 else np.expand_dims(up, axis)
+
+
 def _softplus(x):
     """``log(1 + e^x)`` without overflow: ``max(x, 0) + log1p(e^{-|x|})``."""
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _broadcast_or_raise(name, value, shape):
-    """``value`` broadcast to ``shape`` (ones when ``None``), or a ValueError naming both."""
+    """``value`` broadcast to ``shape`` (the scalar 1.0 when ``None``, which keeps the input's
+    dtype), or a ValueError naming both shapes."""
     if value is None:
-        return np.ones(())
+        return 1.0
     try:
         return np.broadcast_to(value, shape)
     except ValueError:

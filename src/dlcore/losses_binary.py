@@ -13,7 +13,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .checks import as_array
-from .losses import _broadcast_or_raise, _Loss, _pair_input_target, _softplus
+from .losses import _broadcast_or_raise, _insert_axis, _Loss, _pair_input_target, _softplus
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "MultiLabelSoftMarginLoss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss"]
@@ -70,7 +70,7 @@ class BCELoss(_Loss):
 
     def backward(self, grad_output=1.0):
         (local,) = self._saved("local")
-        return local * self._upstream(grad_output, local.shape)
+        return local * self._upstream(grad_output, local.shape, dtype=local.dtype)
 
 
 def _bce_logits_terms(x, y, w, p):
@@ -116,7 +116,7 @@ class BCEWithLogitsLoss(_Loss):
 
     def backward(self, grad_output=1.0):
         (slope,) = self._saved("slope")
-        return slope * self._upstream(grad_output, slope.shape)
+        return slope * self._upstream(grad_output, slope.shape, dtype=slope.dtype)
 
 
 class MultiLabelSoftMarginLoss(_Loss):
@@ -150,27 +150,45 @@ class MultiLabelSoftMarginLoss(_Loss):
                              f"{x.shape}")
         C = x.shape[-1]
         w = _broadcast_or_raise("weight", self.weight, x.shape)
-        per, slope = _bce_logits_terms(x, y, w, np.ones(()))
+        per, slope = _bce_logits_terms(x, y, w, 1.0)
         self._save(slope=slope / C)
         return self._reduce(per.sum(axis=-1) / C)
 
     def backward(self, grad_output=1.0):
         (slope,) = self._saved("slope")
-        up = self._upstream(grad_output, slope.shape[:-1])
-        return slope * np.expand_dims(up, -1)
+        up = self._upstream(grad_output, slope.shape[:-1], dtype=slope.dtype)
+        return slope * _insert_axis(up, -1)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
-    """Functional form of :class:`BCELoss`."""
+    """Functional form of :class:`BCELoss`.
+
+    Examples
+    --------
+    >>> round(binary_cross_entropy(np.array([0.5]), np.array([1.0])), 6)
+    0.693147
+    """
     return BCELoss(weight, reduction)(input, target)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
                                      pos_weight=None):
-    """Functional form of :class:`BCEWithLogitsLoss`."""
+    """Functional form of :class:`BCEWithLogitsLoss`.
+
+    Examples
+    --------
+    >>> binary_cross_entropy_with_logits(np.array([-1e4]), np.array([1.0]), reduction="sum")
+    10000.0
+    """
     return BCEWithLogitsLoss(weight, reduction, pos_weight)(input, target)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "mean"):
-    """Functional form of :class:`MultiLabelSoftMarginLoss`."""
+    """Functional form of :class:`MultiLabelSoftMarginLoss`.
+
+    Examples
+    --------
+    >>> round(multilabel_soft_margin_loss(np.zeros((1, 3)), np.ones((1, 3))), 6)
+    0.693147
+    """
     return MultiLabelSoftMarginLoss(weight, reduction)(input, target)

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from .checks import as_array
-from .losses import _class_weight, _Loss
+from .losses import _class_weight, _insert_axis, _Loss
 from .losses_classification import _class_layout, _index_targets
 
 __all__ = ["MultiMarginLoss", "CosineEmbeddingLoss", "multi_margin_loss",
@@ -69,11 +69,9 @@ class MultiMarginLoss(_Loss):
 
     def backward(self, grad_output=1.0):
         slope, cdim = self._saved("slope", "cdim")
-        up = self._upstream(grad_output, slope.shape[:cdim] + slope.shape[cdim + 1:])
-        return slope * np.expand_dims(up, cdim)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, margin={self.margin}, reduction={self.reduction!r}"
+        up = self._upstream(grad_output, slope.shape[:cdim] + slope.shape[cdim + 1:],
+                           dtype=slope.dtype)
+        return slope * _insert_axis(up, cdim)
 
 
 class CosineEmbeddingLoss(_Loss):
@@ -90,7 +88,8 @@ class CosineEmbeddingLoss(_Loss):
 
     (0 for any other target value, as in PyTorch). ``backward`` returns the gradients with
     respect to *both* inputs, using
-    :math:`\partial \cos / \partial x_1 = x_2 / \text{denominator} - \cos\, x_1 / (\|x_1\|^2 + \epsilon)`.
+    :math:`\partial \cos / \partial x_1 = x_2 / d - \cos\, x_1 / (\|x_1\|^2 + \epsilon)`, with
+    :math:`d` the denominator.
 
     Examples
     --------
@@ -124,7 +123,7 @@ class CosineEmbeddingLoss(_Loss):
         cos = (x1 * x2).sum(axis=-1) / denom
         pos, neg = y == 1, (y == -1) & (cos >= self.margin)
         per = np.where(pos, 1 - cos, 0.0) + np.where(neg, cos - self.margin, 0.0)
-        dcos = np.where(pos, -1.0, 0.0) + np.where(neg, 1.0, 0.0)
+        dcos = (np.where(pos, -1.0, 0.0) + np.where(neg, 1.0, 0.0)).astype(x1.dtype)
         d, c = denom[..., None], cos[..., None]
         self._save(dcos=dcos, g1=x2 / d - c * x1 / a[..., None],
                    g2=x1 / d - c * x2 / b[..., None])
@@ -133,20 +132,30 @@ class CosineEmbeddingLoss(_Loss):
     def backward(self, grad_output=1.0):
         """Gradients ``(d input1, d input2)``."""
         dcos, g1, g2 = self._saved("dcos", "g1", "g2")
-        up = (dcos * self._upstream(grad_output, dcos.shape))[..., None]
+        up = (dcos * self._upstream(grad_output, dcos.shape, dtype=g1.dtype))[..., None]
         return up * g1, up * g2
-
-    def extra_repr(self) -> str:
-        return f"margin={self.margin}, reduction={self.reduction!r}"
 
 
 def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,
                       reduction: str = "mean"):
-    """Functional form of :class:`MultiMarginLoss`."""
+    """Functional form of :class:`MultiMarginLoss`.
+
+    Examples
+    --------
+    >>> round(multi_margin_loss(np.array([[2.0, 1.5, 0.0]]), np.array([0])), 6)
+    0.166667
+    """
     return MultiMarginLoss(p, margin, weight, reduction)(input, target)
 
 
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
                           reduction: str = "mean"):
-    """Functional form of :class:`CosineEmbeddingLoss`."""
+    """Functional form of :class:`CosineEmbeddingLoss`.
+
+    Examples
+    --------
+    >>> a, b = np.array([[1.0, 0.0]]), np.array([[0.0, 3.0]])     # orthogonal: cos = 0
+    >>> round(cosine_embedding_loss(a, b, np.array([1])), 6)
+    1.0
+    """
     return CosineEmbeddingLoss(margin, reduction)(input1, input2, target)

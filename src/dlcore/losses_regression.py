@@ -45,7 +45,7 @@ class _PointwiseLoss(_Loss):
 
     def backward(self, grad_output=1.0):
         slope, divisor = self._saved("slope", "divisor")
-        return slope * self._upstream(grad_output, slope.shape, divisor)
+        return slope * self._upstream(grad_output, slope.shape, divisor, slope.dtype)
 
     @classmethod
     def _functional(cls, input, target, weight, *args):
@@ -121,12 +121,13 @@ class HuberLoss(_PointwiseLoss):
         self.delta = check_range("delta", delta, 0.0, low_open=True, what="HuberLoss")
 
     def _rho(self, d):
-        a, delta = np.abs(d), self.delta
-        per = np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
-        return per, np.clip(d, -delta, delta)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}, delta={self.delta}"
+        # with s = clip(d, -delta, delta): s (d - s/2) is d^2/2 inside and delta(|d| - delta/2)
+        # outside, in three passes over the data
+        s = np.clip(d, -self.delta, self.delta)
+        per = np.multiply(s, -0.5)
+        per += d
+        per *= s
+        return per, s
 
 
 class SmoothL1Loss(_PointwiseLoss):
@@ -152,33 +153,53 @@ class SmoothL1Loss(_PointwiseLoss):
         self.beta = check_range("beta", beta, 0.0, what="SmoothL1Loss")
 
     def _rho(self, d):
-        beta, a = self.beta, np.abs(d)
-        if beta == 0:
-            return a, np.sign(d)
-        per = np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
-        return per, np.clip(d / beta, -1.0, 1.0)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}, beta={self.beta}"
+        if self.beta == 0:
+            return np.abs(d), np.sign(d)
+        s = np.clip(d / self.beta, -1.0, 1.0)    # s (d - beta s / 2): Huber(beta) / beta
+        return s * (d - 0.5 * self.beta * s), s
 
 
 def mse_loss(input, target, reduction: str = "mean", weight=None):
     """Functional form of :class:`MSELoss`; ``weight`` (input-shaped) makes ``"mean"`` divide
-    by ``weight.sum()``, as ``torch.nn.functional.mse_loss``."""
+    by ``weight.sum()``, as ``torch.nn.functional.mse_loss``.
+
+    Examples
+    --------
+    >>> mse_loss(np.array([1.0, 3.0]), np.zeros(2), weight=np.array([1.0, 0.0]))
+    1.0
+    """
     return MSELoss._functional(input, target, weight, reduction)
 
 
 def l1_loss(input, target, reduction: str = "mean", weight=None):
-    """Functional form of :class:`L1Loss`; ``weight`` as in :func:`mse_loss`."""
+    """Functional form of :class:`L1Loss`; ``weight`` as in :func:`mse_loss`.
+
+    Examples
+    --------
+    >>> l1_loss(np.array([1.0, -3.0]), np.zeros(2))
+    2.0
+    """
     return L1Loss._functional(input, target, weight, reduction)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
     """Functional form of :class:`HuberLoss`; with ``weight`` (input-shaped), ``"mean"`` is the
-    plain mean of the weighted element losses, as ``torch.nn.functional.huber_loss``."""
+    plain mean of the weighted element losses, as ``torch.nn.functional.huber_loss``.
+
+    Examples
+    --------
+    >>> huber_loss(np.array([0.5, 3.0]), np.zeros(2), reduction="sum")
+    2.625
+    """
     return HuberLoss._functional(input, target, weight, reduction, delta)
 
 
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
-    """Functional form of :class:`SmoothL1Loss`."""
+    """Functional form of :class:`SmoothL1Loss`.
+
+    Examples
+    --------
+    >>> smooth_l1_loss(np.array([0.5, 3.0]), np.zeros(2), reduction="sum", beta=2.0)
+    2.0625
+    """
     return SmoothL1Loss(reduction, beta)(input, target)

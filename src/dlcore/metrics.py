@@ -75,6 +75,16 @@ def _positions(labels, values):
     return np.where(labels[order][pos] == values, order[pos], -1)
 
 
+def _zero_division(value):
+    """0.0, 1.0 or NaN; scikit-learn's ``"warn"`` means 0.0 (dlcore does not warn)."""
+    if isinstance(value, str) and value == "warn":
+        return 0.0
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            value in (0, 1) or np.isnan(value)):
+        return float(value)
+    raise ValueError(f"zero_division must be 0.0, 1.0, np.nan or 'warn', got {value!r}")
+
+
 def _ratio(num, den, zero_division):
     num, den = np.asarray(num, float), np.asarray(den, float)
     safe = np.where(den == 0, 1.0, den)
@@ -115,12 +125,16 @@ def precision_recall_f1(y_true, y_pred, *, labels=None, pos_label=1, average="bi
     (1.0, 0.333, 0.5)
     """
     check_choice("average", average, AVERAGES)
+    zero_division = _zero_division(zero_division)
     a, b = _labels_pair(y_true, y_pred)
     present = np.union1d(a, b)
     if average == "binary":
         if present.size > 2:
             raise ValueError(f"average='binary' needs at most 2 labels, got {present.tolist()}; "
                              "choose average='micro', 'macro', 'weighted' or None")
+        if present.size == 2 and pos_label not in present.tolist():
+            raise ValueError(f"pos_label={pos_label!r} is not a valid label: it should be one "
+                             f"of {present.tolist()}")
         labels = np.array([pos_label])
     elif labels is None:
         labels = present
@@ -276,6 +290,12 @@ def calibration_bins(y_true, y_prob, n_bins: int = 10):
     Returns
     -------
     confidence, accuracy, count : arrays of length ``n_bins`` (NaN for empty bins)
+
+    Examples
+    --------
+    >>> conf, acc, count = calibration_bins([1, 0, 1, 1], [0.9, 0.8, 0.3, 0.6], n_bins=2)
+    >>> conf, acc, count
+    (array([0.3       , 0.76666667]), array([1.        , 0.66666667]), array([1., 3.]))
     """
     n_bins = check_int("n_bins", n_bins, minimum=1)
     p = as_array("y_prob", y_prob)

@@ -68,11 +68,11 @@ def soft_threshold(x, threshold):
     Examples
     --------
     >>> soft_threshold(np.array([3.0, -0.4, 1.2, 0.05]), 0.5)
-    array([ 2.5, -0. ,  0.7,  0. ])
+    array([2.5, 0. , 0.7, 0. ])
     """
     x = as_array("x", x)
     t = check_range("threshold", threshold, 0.0)
-    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0) + 0.0  # + 0.0: no negative zeros
 
 
 def ridge(X, y, alpha: float = 1.0, fit_intercept: bool = True, prior_mean=None) -> LinearFit:
@@ -143,7 +143,7 @@ def _cd_pass(X, w, R, col_sq, l1, l2):
             continue
         old = w[j]
         rho = X[:, j] @ R + old * col_sq[j]
-        w[j] = np.sign(rho) * max(abs(rho) - l1, 0.0) / (col_sq[j] + l2)
+        w[j] = np.sign(rho) * max(abs(rho) - l1, 0.0) / (col_sq[j] + l2) + 0.0
         if w[j] != old:
             R -= (w[j] - old) * X[:, j]
 
@@ -152,7 +152,7 @@ def _ista_step(X, w, R, step, l1, l2):
     """One proximal-gradient step on ½‖y - Xw‖² + l1‖w‖₁ + ½ l2‖w‖² (smooth part: the
     squared error; prox: soft-threshold, then divide by 1 + step·l2)."""
     v = w + step * (X.T @ R)
-    w[...] = np.sign(v) * np.maximum(np.abs(v) - step * l1, 0.0) / (1.0 + step * l2)
+    w[...] = soft_threshold(v, step * l1) / (1.0 + step * l2)
     return w
 
 

@@ -114,7 +114,8 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None):
     scale = (np.max(x, axis=axes, keepdims=True, initial=0.0) if p > 0 else
              np.min(x, axis=axes, keepdims=True, initial=np.inf))
     safe = np.where(scale > 0, scale, 1.0)
-    out = safe * np.sum((x / safe) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+    with np.errstate(divide="ignore"):  # 0 ** p for p < 0 where scale == 0: masked below
+        out = safe * np.sum((x / safe) ** p, axis=axes, keepdims=True) ** (1.0 / p)
     out = np.where(scale > 0, out, 0.0)
     return out if keepdim else np.squeeze(out, axis=axes)
 

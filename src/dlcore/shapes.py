@@ -27,20 +27,18 @@ __all__ = ["conv2d_output_size", "conv_transpose2d_output_size", "pool2d_output_
 
 
 def _as_pairs(size, **args):
-    """Return ``(scalar, size_pair, {name: pair})``; ``scalar`` when every argument is an int."""
+    """Return ``(scalar, size_pair, {name: pair})``; ``scalar`` when every argument is an int.
+
+    Kernel size, stride and dilation must be >= 1, paddings >= 0.
+    """
     scalar = all(not isinstance(v, (tuple, list)) for v in (size, *args.values()))
-    pairs = {name: pair(name, value, minimum=0) for name, value in args.items()}
+    pairs = {name: pair(name, value, minimum=0 if "padding" in name else 1)
+             for name, value in args.items()}
     return scalar, pair("size", size, minimum=1), pairs
 
 
 def _result(scalar, hw):
     return hw[0] if scalar else tuple(hw)
-
-
-def _positive(name, pairs, minimum=1):
-    for axis in range(2):
-        if pairs[name][axis] < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {pairs[name]}")
 
 
 def _too_small(what, formula, numbers, out, axis, extra=""):
@@ -94,7 +92,9 @@ def conv2d_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     >>> conv2d_output_size(5, 7)
     Traceback (most recent call last):
     ...
-    ValueError: conv2d output height floor((n + 2p - d(k-1) - 1)/s) + 1 = floor((5 + 2*0 - 1*(7-1) - 1)/1) + 1 = -1 is below 1: the dilated kernel (7) is larger than the padded input (5)
+    ValueError: conv2d output height floor((n + 2p - d(k-1) - 1)/s) + 1
+    = floor((5 + 2*0 - 1*(7-1) - 1)/1) + 1 = -1 is below 1: the dilated kernel (7)
+    is larger than the padded input (5)
     """
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
@@ -103,14 +103,10 @@ def conv2d_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
         if padding == "same":
             if p["stride"] != (1, 1):
                 raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
-            for name in ("kernel_size", "dilation"):
-                _positive(name, p)
             return _result(scalar, n)
         padding = 0
     scalar, n, a = _as_pairs(size, kernel_size=kernel_size, stride=stride, padding=padding,
                              dilation=dilation)
-    for name in ("kernel_size", "stride", "dilation"):
-        _positive(name, a)
     out = []
     for i in range(2):
         k, s, p, d = (a[name][i] for name in ("kernel_size", "stride", "padding", "dilation"))
@@ -139,8 +135,6 @@ def conv_transpose2d_output_size(size, kernel_size, stride=1, padding=0, output_
     """
     scalar, n, a = _as_pairs(size, kernel_size=kernel_size, stride=stride, padding=padding,
                              output_padding=output_padding, dilation=dilation)
-    for name in ("kernel_size", "stride", "dilation"):
-        _positive(name, a)
     out = []
     for i in range(2):
         k, s, p, op, d = (a[name][i] for name in ("kernel_size", "stride", "padding",
@@ -186,8 +180,6 @@ def pool2d_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ce
     stride = kernel_size if stride is None else stride
     scalar, n, a = _as_pairs(size, kernel_size=kernel_size, stride=stride, padding=padding,
                              dilation=dilation)
-    for name in ("kernel_size", "stride", "dilation"):
-        _positive(name, a)
     out = []
     for i in range(2):
         k, s, p, d = (a[name][i] for name in ("kernel_size", "stride", "padding", "dilation"))
@@ -252,43 +244,47 @@ def _param_count(layer, name, get):
     return int(sum(np.prod(tuple(p.shape)) for p in layer.parameters()))
 
 
+def _window_step(name, get, shape, rf, jump):
+    """Conv2d / MaxPool2d / AvgPool2d: the size formula, and the receptive-field update."""
+    k = pair("kernel_size", get("kernel_size"))
+    s = pair("stride", (1 if name == "Conv2d" else k) if get("stride") is None else get("stride"))
+    d = pair("dilation", get("dilation", 1))
+    c = shape[-3]
+    if name == "Conv2d":
+        if get("in_channels") != c:
+            raise ValueError(f"Conv2d expects {get('in_channels')} input channels, got shape "
+                             f"{tuple(shape)} ({c} channels)")
+        c = get("out_channels")
+        out = conv2d_output_size(tuple(shape[-2:]), k, s, get("padding", 0), d)
+    else:
+        out = pool2d_output_size(tuple(shape[-2:]), k, s, get("padding", 0), d,
+                                 get("ceil_mode", False))
+    rf = tuple(rf[i] + d[i] * (k[i] - 1) * jump[i] for i in range(2))
+    return (*shape[:-3], c, *out), rf, tuple(jump[i] * s[i] for i in range(2))
+
+
+def _head_shape(name, get, shape):
+    """Adaptive pooling, Flatten and Linear: layers after which one output sees everything."""
+    if name.startswith("Adaptive"):
+        return (*shape[:-2], *pair("output_size", get("output_size")))
+    if name == "Flatten":
+        start, end = get("start_dim", 1) % len(shape), get("end_dim", -1) % len(shape)
+        return (*shape[:start], int(np.prod(shape[start:end + 1])), *shape[end + 1:])
+    if shape[-1] != get("in_features"):
+        raise ValueError(f"Linear expects {get('in_features')} input features, got shape "
+                         f"{tuple(shape)}")
+    return (*shape[:-1], get("out_features"))
+
+
 def _step(name, get, shape, rf, jump, input_hw):
     """Output shape, receptive field and jump (input pixels per output step) after a layer."""
-    c, hw = shape[-3] if len(shape) >= 3 else None, shape[-2:]
     if name in ("Conv2d", "MaxPool2d", "AvgPool2d"):
-        k = pair("kernel_size", get("kernel_size"))
-        default_stride = 1 if name == "Conv2d" else k
-        s = pair("stride", default_stride if get("stride") is None else get("stride"))
-        d = pair("dilation", get("dilation", 1))
-        if name == "Conv2d":
-            if get("in_channels") != c:
-                raise ValueError(f"Conv2d expects {get('in_channels')} input channels, got "
-                                 f"shape {tuple(shape)} ({c} channels)")
-            c = get("out_channels")
-            padding = get("padding", 0)
-            out = conv2d_output_size(tuple(hw), k, s, padding, d)
-        else:
-            out = pool2d_output_size(tuple(hw), k, s, get("padding", 0), d,
-                                     get("ceil_mode", False))
-        rf = tuple(rf[i] + d[i] * (k[i] - 1) * jump[i] for i in range(2))
-        jump = tuple(jump[i] * s[i] for i in range(2))
-        return (*shape[:-3], c, *out), rf, jump
-    if name == "AdaptiveAvgPool2d" or name == "AdaptiveMaxPool2d":
-        out = pair("output_size", get("output_size"))
-        return (*shape[:-2], *out), tuple(input_hw), jump
-    if name == "Flatten":
-        start = get("start_dim", 1) % len(shape)
-        end = get("end_dim", -1) % len(shape)
-        flat = int(np.prod(shape[start:end + 1]))
-        return (*shape[:start], flat, *shape[end + 1:]), tuple(input_hw), jump
-    if name == "Linear":
-        if shape[-1] != get("in_features"):
-            raise ValueError(f"Linear expects {get('in_features')} input features, got shape "
-                             f"{tuple(shape)}")
-        return (*shape[:-1], get("out_features")), tuple(input_hw), jump
-    if name == "BatchNorm2d" and get("num_features") != c:
+        return _window_step(name, get, shape, rf, jump)
+    if name in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Linear"):
+        return _head_shape(name, get, shape), tuple(input_hw), jump
+    if name == "BatchNorm2d" and get("num_features") != shape[-3]:
         raise ValueError(f"BatchNorm2d({get('num_features')}) expects {get('num_features')} "
-                         f"channels, got shape {tuple(shape)} ({c} channels)")
+                         f"channels, got shape {tuple(shape)} ({shape[-3]} channels)")
     if name in _SHAPE_PRESERVING:
         return tuple(shape), rf, jump
     raise ValueError(f"trace does not know how layer type {name!r} changes a shape; known: "
@@ -329,9 +325,11 @@ def trace(layers, input_shape):
 
     Examples
     --------
-    >>> rows = trace(vgg_spec("A")[:3], (1, 3, 224, 224))
-    >>> [(r.layer, r.output_shape, r.params, r.receptive_field) for r in rows]
-    [('Conv2d', (1, 64, 224, 224), 1792, (3, 3)), ('ReLU', (1, 64, 224, 224), 0, (3, 3)), ('MaxPool2d', (1, 64, 112, 112), 0, (4, 4))]
+    >>> for r in trace(vgg_spec("A")[:3], (1, 3, 224, 224)):
+    ...     print(r.layer, r.output_shape, r.params, r.receptive_field)
+    Conv2d (1, 64, 224, 224) 1792 (3, 3)
+    ReLU (1, 64, 224, 224) 0 (3, 3)
+    MaxPool2d (1, 64, 112, 112) 0 (4, 4)
     """
     shape = tuple(check_int(f"input_shape[{i}]", v, minimum=1) for i, v in
                   enumerate(input_shape))

@@ -15,8 +15,8 @@ from .. import activations as A
 from ..checks import as_array, check_choice, check_int, check_range
 from .module import Module, Parameter
 
-__all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "ELU", "SELU", "CELU",
-           "Softmax", "LogSoftmax"]  # extended below with the smooth layers
+__all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Hardswish",
+           "ELU", "SELU", "CELU", "Softmax", "LogSoftmax"]  # extended below with the smooth layers
 
 
 def _grad_like(grad_out, saved):
@@ -110,6 +110,38 @@ class ReLU6(_Inplace):
     """
 
     _fn, _grad = staticmethod(A.relu6), staticmethod(A.relu6_grad)
+
+
+class _QuietInplace(_Inplace):
+    """For the layers whose PyTorch repr does not show ``inplace``."""
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardsigmoid(_QuietInplace):
+    r""":math:`\min(\max(x + 3, 0), 6) / 6`; gradient :math:`1/6` on :math:`(-3, 3)`.
+
+    Examples
+    --------
+    >>> Hardsigmoid()(np.array([-4.0, 0.0, 4.0]))
+    array([0. , 0.5, 1. ])
+    """
+
+    _fn, _grad = staticmethod(A.hardsigmoid), staticmethod(A.hardsigmoid_grad)
+
+
+class Hardswish(_QuietInplace):
+    r""":math:`x \min(\max(x + 3, 0), 6) / 6`; gradient 0, :math:`x/3 + 1/2`, 1 on
+    :math:`x \le -3`, :math:`(-3, 3)`, :math:`x \ge 3`.
+
+    Examples
+    --------
+    >>> Hardswish()(np.array([-4.0, 1.5, 4.0]))
+    array([-0.   ,  1.125,  4.   ])
+    """
+
+    _fn, _grad = staticmethod(A.hardswish), staticmethod(A.hardswish_grad)
 
 
 class LeakyReLU(_Elementwise):

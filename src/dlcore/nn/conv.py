@@ -81,7 +81,9 @@ def _backward(grad, weight, cache, stride, pads, dilation, groups, mode):
     grad_w = np.empty(w_m.shape, dtype=cols.dtype)
     grad_cols = np.empty(cols_m.shape, dtype=cols.dtype)
     for g in range(groups):
-        np.matmul(g_m[g], cols_m[g].T, out=grad_w[g])
+        # (cols G^T)^T rather than G cols^T: the same product, but BLAS handles the long
+        # inner dimension better this way round when it runs on several threads
+        grad_w[g] = (cols_m[g] @ g_m[g].T).T
         np.matmul(w_m[g].T, g_m[g], out=grad_cols[g])
     grad_w, grad_cols = grad_w.reshape(weight.shape), grad_cols.reshape(cols.shape)
     grad_xp = col2im(grad_cols, cache["xp_shape"], stride, dilation)

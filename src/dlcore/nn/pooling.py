@@ -70,26 +70,43 @@ def _first_valid(n, out, k, s, p, d, axis):
     return first
 
 
+def _scan_taps(xp, out_hw, k, s, d, taps, has_nan):
+    """PyTorch's scan over the window, tap by tap in row-major order: a strictly larger value
+    (or a NaN) takes over, so among tied maxima the first one wins. ``taps`` (the winning tap
+    per output, preset to the first tap that is not padding) is updated in place; returns the
+    maxima. Without NaN the update is arithmetic (``taps += better * (t - taps)``), which is
+    several times faster than a masked copy with an unpredictable mask."""
+    best = np.full(taps.shape, -np.inf)
+    for t in range(k[0] * k[1]):
+        v = xp[_window_slices(out_hw, s, d, *divmod(t, k[1]))]
+        better = v > best
+        if has_nan:
+            better |= np.isnan(v)
+            np.copyto(best, v, where=better)
+            np.copyto(taps, t, where=better)
+        else:
+            np.maximum(best, v, out=best)
+            step = np.subtract(t, taps, dtype=taps.dtype)
+            np.multiply(step, better, out=step)
+            taps += step
+    return best
+
+
 def _max_forward(x, k, s, p, d, ceil_mode):
     out_hw = pool2d_output_size(x.shape[2:], k, s, p, d, ceil_mode)
     xp = _padded(x, out_hw, k, s, p, d, -np.inf)
     ki0, kj0 = (_first_valid(x.shape[2 + a], out_hw[a], k[a], s[a], p[a], d[a],
                              ("height", "width")[a]) for a in range(2))
-    taps = np.broadcast_to(ki0[:, None] * k[1] + kj0[None, :],
+    dtype = np.int16 if k[0] * k[1] < 2 ** 15 else np.int64
+    taps = np.broadcast_to((ki0[:, None] * k[1] + kj0[None, :]).astype(dtype),
                            x.shape[:2] + tuple(out_hw)).copy()
-    best = np.full(taps.shape, -np.inf)  # PyTorch's scan: start at -inf, first valid tap
-    has_nan = bool(np.isnan(x).any())
-    for i in range(k[0]):
-        for j in range(k[1]):
-            v = xp[_window_slices(out_hw, s, d, i, j)]
-            better = v > best  # strictly larger wins, so the first maximum stays
-            if has_nan:
-                better |= np.isnan(v)  # and a NaN always wins, as in PyTorch
-            np.copyto(best, v, where=better)
-            np.copyto(taps, i * k[1] + j, where=better)
-    rows = np.arange(out_hw[0])[:, None] * s[0] - p[0] + (taps // k[1]) * d[0]
-    cols = np.arange(out_hw[1])[None, :] * s[1] - p[1] + (taps % k[1]) * d[1]
-    return best, rows * x.shape[3] + cols
+    best = _scan_taps(xp, out_hw, k, s, d, taps, bool(np.isnan(x).any()))
+    # flat input index h * W + w = (window origin) + (offset of the winning tap)
+    width = x.shape[3]
+    origin = ((np.arange(out_hw[0]) * s[0] - p[0])[:, None] * width
+              + (np.arange(out_hw[1]) * s[1] - p[1])[None, :])
+    tap_i, tap_j = np.divmod(np.arange(k[0] * k[1]), k[1])
+    return best, origin + (tap_i * d[0] * width + tap_j * d[1])[taps]
 
 
 def _max_backward(grad, indices, x_shape):

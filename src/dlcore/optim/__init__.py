@@ -1,7 +1,10 @@
 """Optimizers, learning-rate schedulers and gradient clipping (the counterpart of
-``torch.optim`` and ``torch.nn.utils.clip_grad_*``), and 2-D test surfaces."""
+``torch.optim`` and ``torch.nn.utils.clip_grad_*``).
 
-from . import lr_scheduler, surfaces
+The 2-D test functions for optimizers live in :mod:`dlcore.optim.surfaces` (import it
+explicitly)."""
+
+from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
@@ -10,5 +13,4 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
-           "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "lr_scheduler",
-           "surfaces"]
+           "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "lr_scheduler"]

@@ -63,8 +63,9 @@ class Adagrad(Optimizer):
             state = self._init_state(p, group["initial_accumulator_value"])
             state["step"] += 1
             clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-            state["sum"] += g * g
-            std = np.sqrt(state["sum"])
+            std = g * g
+            state["sum"] += std
+            np.sqrt(state["sum"], out=std)
             std += group["eps"]
             step = g * clr
             step /= std

@@ -24,17 +24,18 @@ def _as_list(parameters) -> list:
 
 def _vector_norm(x: np.ndarray, p: float) -> float:
     """``torch.linalg.vector_norm(x, p)`` of the flattened ``x``."""
-    a = np.abs(np.ravel(x))
-    if a.size == 0:
+    flat = np.ravel(x)
+    if flat.size == 0:
         return 0.0
+    if p == 2:
+        return float(np.sqrt(np.dot(flat, flat)))
+    a = np.abs(flat)
     if p == math.inf:
         return float(a.max())
     if p == -math.inf:
         return float(a.min())
     if p == 0:
         return float(np.count_nonzero(a))
-    if p == 2:
-        return float(np.sqrt(np.dot(a, a)))
     if p == 1:
         return float(a.sum())
     with np.errstate(over="ignore", divide="ignore"):

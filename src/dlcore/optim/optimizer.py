@@ -13,9 +13,9 @@ __all__ = ["Optimizer"]
 
 
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """In place ``start += weight * (end - start)``, rounded as ATen's ``lerp_`` rounds it
-    (two formulas, switching at ``|weight| = 0.5``), so moving averages match torch bit for
-    bit."""
+    """In place ``start += weight * (end - start)`` with ATen's two formulas (switching at
+    ``|weight| = 0.5``), so moving averages round like ``torch.lerp_``; torch may fuse the
+    multiply-add, so the last bit can still differ."""
     if abs(weight) < 0.5:
         start += weight * (end - start)
     else:
@@ -26,8 +26,10 @@ class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts with ``"params"`` and the
     hyper-parameters) and ``state`` (a dict from ``Parameter`` to that parameter's buffers).
 
-    Sub-classes implement :meth:`step`, reading hyper-parameters from each group so that a
-    scheduler can change ``group["lr"]`` between steps.
+    :meth:`step` (with PyTorch's optional ``closure``) calls ``_update_group(group)`` for each
+    group; sub-classes implement that, reading the hyper-parameters from the group at every
+    step so that a scheduler can change ``group["lr"]`` between steps, and use
+    ``_gradients(group)`` for the gradients with ``maximize`` and L2 ``weight_decay`` applied.
 
     Parameters
     ----------

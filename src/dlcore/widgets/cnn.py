@@ -62,7 +62,7 @@ def grid_rgba(codes):
     cheaper to draw than a colour-mapped image."""
     from matplotlib.colors import to_rgba_array
 
-    table = to_rgba_array(_COLORS + ["white"])
+    table = np.round(255 * to_rgba_array(_COLORS + ["white"])).astype(np.uint8)
     index = np.where(np.isnan(codes), len(_COLORS), np.nan_to_num(codes)).astype(int)
     return table[index]
 
@@ -99,7 +99,7 @@ def conv_arithmetic_explorer(n: int = 7, kernel: int = 3, stride: int = 2, paddi
     import ipywidgets as widgets
 
     canvas = max_n + 2 * 3  # padding slider goes to 3; output is never larger than this
-    fig, (ax_in, ax_out) = figure(ncols=2, width=6.4, height=3.4)
+    fig, (ax_in, ax_out) = figure(ncols=2, width=6.0, height=3.2)
     image_in, lines_in = _grid_axes(ax_in, canvas, "padded input and the kernel window")
     image_out, lines_out = _grid_axes(ax_out, canvas, "output")
     label = ax_out.text(canvas / 2 - 0.5, canvas - 1, "", ha="center", va="center",
@@ -152,7 +152,7 @@ def vgg_trace_explorer(config="A", height: int = 224, width: int = 224) -> Explo
 
     spec = vgg_spec(config)
     count = len(spec)
-    fig, (ax_hw, ax_c) = figure(ncols=2, width=7.0, height=0.2 * count + 1.0)
+    fig, (ax_hw, ax_c) = figure(ncols=2, width=6.4, height=0.17 * count + 0.9)
     spatial = list(ax_hw.barh(np.arange(count), np.zeros(count), color="C0", height=0.6))
     channels = list(ax_c.barh(np.arange(count), np.zeros(count), color="C1", height=0.6))
     ax_hw.set(xlim=(0, 21), ylim=(count - 0.5, -0.5), xlabel="log2(H_out x W_out)")

@@ -40,6 +40,15 @@ def robust_line_fit(x, y, loss, iters: int = 100, floor: float = 1e-9, tol: floa
     Returns
     -------
     (w, b) : floats
+
+    Examples
+    --------
+    >>> from dlcore.nn import L1Loss, MSELoss
+    >>> x = np.arange(5.0); y = np.array([1.0, 2.0, 3.0, 4.0, 31.0])   # one outlier
+    >>> [round(v, 3) for v in robust_line_fit(x, y, MSELoss("sum"))]
+    [6.2, -4.2]
+    >>> [round(v, 3) for v in robust_line_fit(x, y, L1Loss("sum"))]
+    [1.0, 1.0]
     """
     x, y = np.ravel(x), np.ravel(y)
     A = np.column_stack([x, np.ones_like(x)])
@@ -126,7 +135,14 @@ def outlier_explorer(rng=0) -> Explorer:
 
 def noisy_xor(n: int, flip: float = 0.2, rng=None):
     """``x ~ U(-1, 1)^2``, label ``x1 * x2 > 0`` (0/1), each label flipped with probability
-    ``flip``. Returns ``X (n, 2)`` and integer ``y (n,)``."""
+    ``flip``. Returns ``X (n, 2)`` and integer ``y (n,)``.
+
+    Examples
+    --------
+    >>> X, y = noisy_xor(1000, flip=0.0, rng=0)
+    >>> X.shape, bool(np.all(y == (X[:, 0] * X[:, 1] > 0)))
+    ((1000, 2), True)
+    """
     gen = as_generator(rng)
     X = gen.uniform(-1, 1, (check_int("n", n, minimum=1), 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
