@@ -18,6 +18,7 @@ from .nn.linear import Linear
 from .nn.module import Module, Sequential
 from .nn.activation import ReLU
 from .random import as_generator
+from .threads import single_threaded_blas
 
 __all__ = ["TwoLayerMLP", "merge_linear", "xor_relu_network", "count_parameters",
            "fit_lbfgs"]
@@ -220,19 +221,8 @@ def fit_lbfgs(model: Module, loss_fn, X, y, maxiter: int = 1000, tol: float = 1e
         return loss, np.concatenate([p.grad.ravel() for p in params])
 
     theta0 = np.concatenate([p.data.ravel() for p in params])
-    with _single_threaded_blas():
+    with single_threaded_blas():  # L-BFGS-B's BLAS calls are on short vectors
         result = minimize(loss_and_grad, theta0, jac=True, method="L-BFGS-B", tol=tol,
                           options={"maxiter": maxiter})
     set_flat(result.x)
     return result
-
-
-def _single_threaded_blas():
-    """L-BFGS-B calls BLAS on vectors of a few hundred numbers, where threads only cost (on a
-    busy machine, ten times over); limit BLAS to one thread when threadpoolctl is present."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")

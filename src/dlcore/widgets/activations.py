@@ -16,7 +16,7 @@ import numpy as np
 from .. import activations as A
 from .. import init
 from ..losses import MSELoss
-from ..mlp import _single_threaded_blas
+from ..threads import single_threaded_blas
 from ..nn import ELU, GELU, SELU, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, SiLU, Tanh
 from ..plotting import figure
 from ..random import as_generator
@@ -178,7 +178,7 @@ def probe_depth(activation: str = "tanh", scheme: str = "xavier", depth: int = 1
     >>> p.grad_norms[:2]
     array([0., 0.])
     """
-    with _single_threaded_blas():  # tiny matrices: BLAS threads only cost time here
+    with single_threaded_blas():  # tiny matrices: BLAS threads only cost time here
         return _probe(activation, scheme, depth, width, batch, as_generator(rng), x)
 
 
