@@ -4,27 +4,14 @@ import numpy as np
 import torch
 
 import dlcore.nn as nn
-from harness import Case
+from harness import layer_case
 
 SHAPE = (256, 1024)
 
 
 def _case(name, ours, theirs, shape=SHAPE):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape) * 3
-    g = rng.standard_normal(shape)
-    xt = torch.from_numpy(x).requires_grad_()
-    gt = torch.from_numpy(g)
-
-    def run_dlcore():
-        ours(x)
-        ours.backward(g)
-
-    def run_torch():
-        xt.grad = None
-        theirs(xt).backward(gt)
-
-    return Case(f"{name} fwd+bwd", str(shape), run_dlcore, run_torch)
+    x = np.random.default_rng(0).standard_normal(shape) * 3
+    return layer_case(f"{name} fwd+bwd", str(shape), ours, theirs, x)
 
 
 CASES = [

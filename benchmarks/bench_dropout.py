@@ -5,27 +5,12 @@ import torch
 
 import dlcore.nn as nn
 from dlcore.dropout import mc_predict
-from harness import Case
+from harness import Case, layer_case
 
 
 def _dropout(layer, ref, shape, p):
-    rng = np.random.default_rng(0)
-    ours = layer(p, rng=0)
-    x = rng.standard_normal(shape)
-    g = rng.standard_normal(shape)
-    theirs = ref(p)
-    xt = torch.from_numpy(x).requires_grad_()
-    gt = torch.from_numpy(g)
-
-    def run_dlcore():
-        ours(x)
-        ours.backward(g)
-
-    def run_torch():
-        xt.grad = None
-        theirs(xt).backward(gt)
-
-    return Case(f"{layer.__name__} fwd+bwd", f"{shape}, p={p}", run_dlcore, run_torch)
+    x = np.random.default_rng(0).standard_normal(shape)
+    return layer_case(f"{layer.__name__} fwd+bwd", f"{shape}, p={p}", layer(p, rng=0), ref(p), x)
 
 
 def _mc(samples=100, n=256, hidden=128):

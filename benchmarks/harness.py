@@ -23,3 +23,26 @@ def best_ms(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) ->
     number, _ = timeit.Timer(fn).autorange()
     number = max(1, int(number * min_time / 0.2))
     return 1000 * min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def layer_case(kernel: str, shape: str, ours, theirs, x) -> Case:
+    """Forward then backward of a dlcore layer and its torch twin on the same input ``x``
+    and the same random upstream gradient (both float64)."""
+    import numpy as np
+    import torch
+
+    g = np.random.default_rng(1).standard_normal(np.shape(ours(x)))
+    xt = torch.from_numpy(x).requires_grad_()
+    gt = torch.from_numpy(g)
+
+    def run_dlcore():
+        ours.zero_grad()
+        ours(x)
+        ours.backward(g)
+
+    def run_torch():
+        theirs.zero_grad()
+        xt.grad = None
+        theirs(xt).backward(gt)
+
+    return Case(kernel, shape, run_dlcore, run_torch)
