@@ -28,9 +28,9 @@ vendor:
 	tools/vendor_static.sh
 
 # Unit tests, doctests, every chapter through nbmake, the rendered book in Chromium and the
-# determinism check; tests that share the book build run on one worker (xdist_group "book").
+# determinism check (those two share one book build, see tests/book_build.py).
 test: $(STAMP) vendor browser
-	$(SINGLE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --nbmake tests src/dlcore book
+	$(SINGLE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --nbmake tests src/dlcore book
 
 determinism: $(STAMP) vendor
 	$(SINGLE_THREAD) $(BIN)/python -m pytest tests/test_determinism.py

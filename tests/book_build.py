@@ -1,9 +1,15 @@
-"""Build the book once per test session (shared by the rendered-page and determinism tests)."""
+"""Build the book once for all test processes (the rendered-page and determinism tests).
+
+pytest-xdist runs tests in several processes; a file lock makes the first one build and the
+others wait for that build instead of starting their own.
+"""
 
 import os
 import pathlib
 import subprocess
 import sys
+
+from filelock import FileLock
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -23,10 +29,16 @@ def _newest_source() -> float:
 def built_html() -> pathlib.Path:
     """``_build/html``, rebuilt with ``jupyter-book build -W -n`` if any source is newer."""
     index = HTML / "index.html"
-    if not index.exists() or index.stat().st_mtime < _newest_source():
-        subprocess.run(["bash", str(ROOT / "tools" / "vendor_static.sh")], check=True)
-        jb = pathlib.Path(sys.executable).with_name("jupyter-book")
-        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
-        subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"], check=True,
-                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    (ROOT / "_build").mkdir(exist_ok=True)
+    with FileLock(str(ROOT / "_build" / ".build.lock")):
+        if not index.exists() or index.stat().st_mtime < _newest_source():
+            _build()
     return HTML
+
+
+def _build() -> None:
+    subprocess.run(["bash", str(ROOT / "tools" / "vendor_static.sh")], check=True)
+    jb = pathlib.Path(sys.executable).with_name("jupyter-book")
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
+    subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"], check=True,
+                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL)

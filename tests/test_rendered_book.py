@@ -19,7 +19,7 @@ import pytest
 from book_build import ROOT, built_html
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("book")]
+pytestmark = pytest.mark.browser
 SKIP_PAGES = {"genindex.html", "search.html"}
 RAW_TEX = re.compile(r"\$\$|\\frac|\\mathbb|\\partial|\\\(|\\\[")
 
