@@ -3,6 +3,10 @@
 - Jupyter Book 1.x adds sphinx-thebe's inline configuration script twice, which redeclares a
   ``const`` (a SyntaxError on every page): keep the first copy of each inline script.
 - pydata-sphinx-theme logs an error when no colour mode is configured: default to light.
+- myst-nb's stream merging (``nb_merge_streams``) strips each chunk of printed text before
+  joining, so a line the kernel happened to deliver in two chunks comes out broken
+  (``"dL/dy "`` + ``"[0.7]"`` shows as two lines), and it edits the executed notebook in
+  place. :func:`merge_streams` joins the chunks exactly as printed, on copies.
 - The widget manager's icon fonts are requested relative to the page (``book/@jupyter-widgets/
   html-manager/dist/``); ``tools/vendor_static.sh`` puts copies there through
   ``html_extra_path``.
@@ -11,6 +15,7 @@
   call onto ``typesetPromise`` (loaded with ``defer`` after MathJax).
 """
 
+import copy
 import pathlib
 
 STATIC = pathlib.Path(__file__).with_name("static")
@@ -38,7 +43,24 @@ def _add_static_path(app, config):
     config.html_static_path.append(str(STATIC))
 
 
+def merge_streams(outputs: list) -> list:
+    """Each stream's text, joined as printed, in the place of its first chunk (copies)."""
+    merged, first = [], {}
+    for out in outputs:
+        if out["output_type"] == "stream":
+            if out["name"] in first:
+                first[out["name"]]["text"] += out["text"]
+                continue
+            out = copy.deepcopy(out)
+            first[out["name"]] = out
+        merged.append(out)
+    return merged
+
+
 def setup(app):
+    import myst_nb.core.render
+
+    myst_nb.core.render.coalesce_streams = merge_streams
     app.connect("config-inited", _add_static_path)
     app.connect("html-page-context", _drop_repeated_inline_scripts)
     app.connect("html-page-context", _light_mode)
