@@ -22,7 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP) vendor
-	$(SINGLE_THREAD) $(BIN)/jupyter-book build . -W -n --keep-going
+	$(SINGLE_THREAD) $(BIN)/jupyter-book build . --all -W -n --keep-going
 
 vendor:
 	tools/vendor_static.sh

@@ -27,7 +27,8 @@ def _newest_source() -> float:
 
 
 def built_html() -> pathlib.Path:
-    """``_build/html``, rebuilt with ``jupyter-book build -W -n`` if any source is newer."""
+    """``_build/html``, rebuilt from scratch (``--all``: every chapter executed again) when any
+    source is newer; Sphinx alone would not re-run a chapter whose notebook is unchanged."""
     index = HTML / "index.html"
     (ROOT / "_build").mkdir(exist_ok=True)
     with FileLock(str(ROOT / "_build" / ".build.lock")):
@@ -40,5 +41,5 @@ def _build() -> None:
     subprocess.run(["bash", str(ROOT / "tools" / "vendor_static.sh")], check=True)
     jb = pathlib.Path(sys.executable).with_name("jupyter-book")
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="Agg")
-    subprocess.run([str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"], check=True,
+    subprocess.run([str(jb), "build", str(ROOT), "--all", "-W", "-n", "--keep-going"], check=True,
                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
