@@ -7,6 +7,7 @@ ID without an answer label fails the build.
 
 from __future__ import annotations
 
+import json
 import pathlib
 
 import yaml
@@ -20,25 +21,39 @@ def load_questions(root: pathlib.Path) -> list[dict]:
     return yaml.safe_load((root / "book" / "questions.yml").read_text())["questions"]
 
 
-def render(questions: list[dict]) -> str:
+def chapter_title(root: pathlib.Path, chapter: str) -> str:
+    """The ``# `` title of ``book/<chapter>.ipynb`` (its first Markdown heading)."""
+    cells = json.loads((root / "book" / f"{chapter}.ipynb").read_text())["cells"]
+    for cell in cells:
+        for line in "".join(cell["source"]).splitlines():
+            if cell["cell_type"] == "markdown" and line.startswith("# "):
+                return line[2:].strip()
+    return chapter
+
+
+def render(questions: list[dict], titles: dict[str, str]) -> str:
     """MyST Markdown: a section per chapter, a table row per question."""
     lines = []
-    chapters = list(dict.fromkeys(q["chapter"] for q in questions))
-    for chapter in chapters:
-        rows = [q for q in questions if q["chapter"] == chapter]
-        lines += [f"## {{doc}}`{chapter}`", "", "| ID | Question | Kind |", "|---|---|---|"]
-        for q in rows:
-            label = "q-" + q["id"].lower()
-            kinds = ", ".join(q["tags"])
-            lines.append(f"| {{ref}}`{q['id']} <{label}>` | {q['question']} | {kinds} |")
+    for chapter in dict.fromkeys(q["chapter"] for q in questions):
+        lines += [f"## {titles.get(chapter, chapter)}", "",
+                  f"Answers in {{doc}}`{chapter}`.", "",
+                  "| ID | Question | Kind |", "|---|---|---|"]
+        for q in questions:
+            if q["chapter"] == chapter:
+                label = "q-" + q["id"].lower()
+                shown = q["id"].replace("-", "\u2011")  # a non-breaking hyphen: PER-01 on one line
+                lines.append(f"| {{ref}}`{shown} <{label}>` | {q['question']} | "
+                             f"{', '.join(q['tags'])} |")
         lines.append("")
     return "\n".join(lines)
 
 
 def _on_source_read(app, docname, source):
     if docname == PAGE and MARKER in source[0]:
-        questions = load_questions(pathlib.Path(app.srcdir))
-        source[0] = source[0].replace(MARKER, render(questions))
+        root = pathlib.Path(app.srcdir)
+        questions = load_questions(root)
+        titles = {c: chapter_title(root, c) for c in {q["chapter"] for q in questions}}
+        source[0] = source[0].replace(MARKER, render(questions, titles))
 
 
 def setup(app):

@@ -10,7 +10,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
-from question_index import MARKER, load_questions, render  # noqa: E402
+from question_index import MARKER, chapter_title, load_questions, render  # noqa: E402
 
 # Questions per chapter in the interview bank (its summary table); 147 in all.
 BANK = {"PER": 20, "ACT": 15, "CNN": 13, "DRP": 17, "REG": 21, "OPT": 21, "BN": 13, "TRN": 27}
@@ -54,6 +54,9 @@ def test_no_answer_block_is_missing_from_the_index():
 def test_index_page_renders_a_link_per_question():
     page = (ROOT / "book" / "questions.md").read_text()
     assert MARKER in page
-    text = render(load_questions(ROOT))
+    questions = load_questions(ROOT)
+    titles = {q["chapter"]: chapter_title(ROOT, q["chapter"]) for q in questions}
+    text = render(questions, titles)
     assert text.count("{ref}`") == sum(BANK.values())
+    assert all(not t[:2].isdigit() for t in titles.values()), titles  # real titles found
     assert yaml.safe_load((ROOT / "book" / "questions.yml").read_text())["questions"]
