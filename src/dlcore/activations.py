@@ -45,8 +45,9 @@ def softmax(input, dim: int, _stacklevel: int = 3, dtype=None):
            [0.25, 0.75]])
     """
     z, dim = _shifted(input, dim, dtype)
-    e = np.exp(z)
-    return e / e.sum(axis=dim, keepdims=True)
+    e = np.exp(z, out=z)  # in place: z is a fresh array
+    e /= e.sum(axis=dim, keepdims=True)
+    return e
 
 
 def log_softmax(input, dim: int, _stacklevel: int = 3, dtype=None):
@@ -83,7 +84,10 @@ def softmax_backward(grad_output, output, dim: int):
     array([ 0.25, -0.25])
     """
     g, y = _grad_and_output(grad_output, output)
-    return y * (g - (g * y).sum(axis=dim, keepdims=True))
+    out = g * y
+    np.subtract(g, out.sum(axis=dim, keepdims=True), out=out)  # one temporary, reused
+    out *= y
+    return out
 
 
 def log_softmax_backward(grad_output, output, dim: int):

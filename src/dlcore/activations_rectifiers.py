@@ -144,7 +144,10 @@ def hardswish(input, inplace: bool = False):
     array([-0.   ,  0.   ,  1.125,  4.   ])
     """
     x = as_array("input", input)
-    return _store(input, x * np.clip(x + 3, 0, 6) / 6, inplace)
+    out = _hardswish_gate(x)
+    out *= x
+    out /= 6
+    return _store(input, out, inplace)
 
 
 def hardswish_grad(input):
@@ -157,8 +160,26 @@ def hardswish_grad(input):
     array([0. , 0.5, 1. ])
     """
     x = as_array("input", input)
-    inside = ((x > -3) & (x < 3)).astype(x.dtype)
-    return inside * (x / 3 + 0.5) + (x >= 3).astype(x.dtype)
+    return _hardswish_grad(x, _hardswish_gate(x))
+
+
+def _hardswish_gate(x):
+    r""":math:`t = \min(\max(x + 3, 0), 6)`, six times the hard sigmoid, built in place."""
+    t = np.add(x, 3, out=np.empty_like(x))
+    return np.clip(t, 0, 6, out=t)
+
+
+def _hardswish_grad(x, t):
+    r""":math:`(t + x\,\mathbb{1}[-3 < x < 3]) / 6` from the gate ``t``: the product rule
+    :math:`t/6 + x\,t'/6` with :math:`t' = \mathbb{1}[-3 < x < 3]`, which gives 0 at
+    :math:`x \le -3` (:math:`t = 0`), :math:`(2x + 3)/6 = x/3 + 1/2` inside and 1 at
+    :math:`x \ge 3` (:math:`t = 6`), without selecting a branch per element."""
+    inside = x > -3
+    inside &= x < 3
+    out = np.multiply(x, inside, out=np.empty_like(t))
+    out += t
+    out /= 6
+    return out
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
@@ -267,15 +288,37 @@ def _exp_linear(x, alpha, scale, input_scale):
     r""":math:`\lambda x` for :math:`x > 0`, :math:`\lambda\alpha(e^{x/s}-1)` otherwise, written
     as :math:`\lambda\max(x, 0) + \lambda\alpha(e^{\min(x, 0)/s} - 1)` (one term is 0): the
     exponential only ever sees :math:`\min(x, 0)`, and no branch is selected by a mask."""
-    neg = np.minimum(x, 0) * x.dtype.type(input_scale)
-    return (x.dtype.type(scale) * np.maximum(x, 0)
-            + x.dtype.type(scale * alpha) * np.expm1(neg))
+    out = _exp_linear_arg(x, input_scale)
+    np.expm1(out, out=out)
+    out *= scale * alpha
+    positive = np.maximum(x, 0)
+    if scale != 1:
+        positive *= scale
+    out += positive
+    return out
 
 
-def _exp_linear_grad(x, alpha, scale, input_scale):
-    neg = np.minimum(x, 0) * x.dtype.type(input_scale)
-    return _blend(x > 0, x.dtype.type(scale),
-                  x.dtype.type(scale * alpha * input_scale) * np.exp(neg))
+def _exp_linear_arg(x, input_scale):
+    r"""The exponent :math:`\min(x, 0)/s` (``input_scale`` is :math:`1/s`), never positive."""
+    neg = np.minimum(x, 0, out=np.empty_like(x))
+    if input_scale != 1:
+        neg *= input_scale
+    return neg
+
+
+def _exp_linear_grad(x, alpha, scale, input_scale, arg=None):
+    r""":math:`c\,e^{\min(x, 0)/s} + (\lambda - c)\,\mathbb{1}[x > 0]` with
+    :math:`c = \lambda\alpha/s`: for :math:`x > 0` the exponential is 1 and the sum is
+    :math:`\lambda` (to an ulp), for :math:`x \le 0` the step is 0; no mask selects a branch.
+    ``arg`` is :func:`_exp_linear_arg`, when the caller kept it from the forward pass."""
+    out = np.exp(_exp_linear_arg(x, input_scale) if arg is None else arg)
+    c = scale * alpha * input_scale
+    out *= c
+    if c != scale:  # ELU with alpha = 1 and CELU need no step
+        step = (x > 0).astype(out.dtype)
+        step *= scale - c
+        out += step
+    return out
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):

@@ -31,8 +31,9 @@ def _class_layout(input, weight):
     return x, cdim, w.reshape(wshape)
 
 
-def _index_targets(target, x, cdim, ignore_index):
-    """One-hot of class-index targets (zero rows where ignored) and the mask of kept samples.
+def _check_targets(target, x, cdim, ignore_index):
+    """Class-index targets as an integer array, checked against the input; and the mask of
+    kept samples (``None`` when every sample is kept, the common case, so no mask is built).
 
     ``ignore_index=None`` ignores nothing (losses without that option)."""
     t = np.asarray(target)
@@ -43,12 +44,26 @@ def _index_targets(target, x, cdim, ignore_index):
     if t.shape != expected:
         raise ValueError(f"target shape {t.shape} does not match input shape {x.shape}: "
                          f"class-index targets must have shape {expected}")
-    keep = np.ones(t.shape, bool) if ignore_index is None else t != ignore_index
-    bad = keep & ((t < 0) | (t >= C))
+    keep = None if ignore_index is None else t != ignore_index
+    if keep is not None and keep.all():
+        keep = None
+    bad = (t < 0) | (t >= C)
+    if keep is not None:
+        bad &= keep
     if bad.any():
         also = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
         raise ValueError(f"target class index must be in [0, {C - 1}]{also}, "
                          f"got {int(t[bad].flat[0])}")
+    return t, keep
+
+
+def _index_targets(target, x, cdim, ignore_index):
+    """One-hot of class-index targets (zero rows where ignored) and the mask of kept samples.
+
+    ``ignore_index=None`` ignores nothing (losses without that option)."""
+    t, keep = _check_targets(target, x, cdim, ignore_index)
+    keep = np.ones(t.shape, bool) if keep is None else keep
+    C = x.shape[cdim]
     classes = np.arange(C).reshape([C if d == cdim else 1 for d in range(x.ndim)])
     onehot = (np.expand_dims(np.where(keep, t, 0), cdim) == classes).astype(x.dtype)
     return onehot, np.expand_dims(keep, cdim)
@@ -129,10 +144,34 @@ class CrossEntropyLoss(NLLLoss):
 
     def forward(self, input, target):
         x, cdim, wb = _class_layout(input, self.weight)
+        plain = self.weight is None and not self.label_smoothing
+        if plain and np.asarray(target).dtype.kind in "iu":
+            return self._forward_indices(x, cdim, target)
         logp = log_softmax(x, cdim)
         q, divisor = self._target_weights(target, x, cdim, wb)
         self._save(logp=logp, q=q, cdim=cdim, divisor=divisor)
         return self._reduce(-(q * logp).sum(axis=cdim), divisor)
+
+    def _forward_indices(self, x, cdim, target):
+        r"""Fast path for plain class indices (no weight, no smoothing): no one-hot matrix.
+
+        With :math:`z = x - \max_c x_c` and :math:`s = \sum_c e^{z_c}`, the loss of a sample is
+        :math:`\log s - z_{y}`, read at the target only; the softmax :math:`e^{z} / s` is kept
+        for the gradient :math:`p - \text{onehot}(y)`."""
+        t, keep = _check_targets(target, x, cdim, self.ignore_index)
+        idx = np.expand_dims(t if keep is None else np.where(keep, t, 0), cdim)
+        z = x - x.max(axis=cdim, keepdims=True)
+        p = np.exp(z)
+        s = p.sum(axis=cdim, keepdims=True)
+        p /= s
+        per = np.log(s)
+        per -= np.take_along_axis(z, idx, axis=cdim)
+        per = per.squeeze(cdim)[()]  # [()]: a NumPy scalar, not a 0-d array, for (C,) input
+        if keep is not None:
+            per = per * keep  # ignored samples contribute 0 (their log s - z_0 is finite)
+        divisor = float(per.size if keep is None else np.count_nonzero(keep))
+        self._save(p=p, idx=idx, keep=keep, cdim=cdim, divisor=divisor)
+        return self._reduce(per, divisor)
 
     def _target_weights(self, target, x, cdim, wb):
         """Weights :math:`q` on each :math:`-\\log p`, and the divisor for ``"mean"``."""
@@ -150,11 +189,28 @@ class CrossEntropyLoss(NLLLoss):
         return q * keep, float((onehot * wb * keep).sum())
 
     def backward(self, grad_output=1.0):
+        if "idx" in self._saved():
+            return self._backward_indices(grad_output)
         logp, q, cdim, divisor = self._saved("logp", "q", "cdim", "divisor")
         local = np.exp(logp) * q.sum(axis=cdim, keepdims=True) - q
         up = self._upstream(grad_output, logp.shape[:cdim] + logp.shape[cdim + 1:], divisor,
                            logp.dtype)
         return local * _insert_axis(up, cdim)
+
+    def _backward_indices(self, grad_output):
+        r"""Gradient of the fast path: :math:`u\,(p - \text{onehot}(y))`, with :math:`u` the
+        upstream factor of each sample (0 for ignored samples)."""
+        p, idx, keep, cdim, divisor = self._saved("p", "idx", "keep", "cdim", "divisor")
+        up = self._upstream(grad_output, idx.shape[:cdim] + idx.shape[cdim + 1:], divisor,
+                            p.dtype)
+        if keep is not None:
+            up = up * keep
+        up = _insert_axis(up, cdim)
+        grad = p * up
+        at_target = np.take_along_axis(grad, idx, axis=cdim)
+        at_target -= up
+        np.put_along_axis(grad, idx, at_target, axis=cdim)
+        return grad
 
 
 class KLDivLoss(_Loss):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations as A
+from .. import activations_rectifiers as R
+from ..activations_smooth import _store
 from ..checks import as_array, check_choice, check_int, check_range
 from .module import Module, Parameter
 
@@ -19,8 +21,8 @@ __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Ha
            "ELU", "SELU", "CELU", "Softmax", "LogSoftmax"]  # extended below with the smooth layers
 
 
-def _grad_like(grad_out, saved):
-    g = as_array("grad_out", grad_out, dtype=saved.dtype)
+def _grad_like(grad_out, saved, dtype=None):
+    g = as_array("grad_out", grad_out, dtype=saved.dtype if dtype is None else dtype)
     if g.shape != saved.shape:
         raise ValueError(f"grad_out shape {g.shape} does not match the shape of the last "
                          f"forward pass {saved.shape}")
@@ -28,11 +30,16 @@ def _grad_like(grad_out, saved):
 
 
 class _Elementwise(Module):
-    """Shared plumbing: ``forward`` saves the input, ``backward`` multiplies by ``_grad``.
+    """Shared plumbing: ``forward`` keeps what the derivative needs, ``backward`` uses it.
 
     Sub-classes set ``_fn``/``_grad`` (functions of ``dlcore.activations``) and return their
-    keyword arguments from ``_kwargs``. When ``inplace`` is True the input is copied for the
-    backward pass before ``_fn`` overwrites it.
+    keyword arguments from ``_kwargs``; by default the input is kept and backward multiplies
+    by ``_grad(x)``. Layers on the benchmark path override ``_forward(x) -> (y, saved)``
+    (``saved`` a dict of arrays shaped like ``x``) and ``_backward(g, **saved)`` to keep
+    intermediates instead, as PyTorch saves its results, so backward recomputes no
+    exponential; they build results in place with ``out=``, because each fresh temporary of a
+    large array costs page faults worth about one exp pass. When ``inplace`` is True a kept
+    input is copied before the output overwrites it.
     """
 
     _fn = _grad = None
@@ -41,16 +48,26 @@ class _Elementwise(Module):
     def _kwargs(self) -> dict:
         return {}
 
+    def _forward(self, x):
+        return self._fn(x, **self._kwargs()), {"x": x}
+
+    def _backward(self, g, x):
+        return g * self._grad(x, **self._kwargs())
+
     def forward(self, input):
         x = as_array("input", input)
-        self._save(x=x.copy() if self.inplace else x)
+        y, saved = self._forward(x)
         if self.inplace:
-            return self._fn(input, **self._kwargs(), inplace=True)
-        return self._fn(x, **self._kwargs())
+            saved = {k: v.copy() if v is x else v for k, v in saved.items()}
+            y = _store(input, y, True)
+        self._save(dtype=x.dtype, **saved)
+        return y
 
     def backward(self, grad_out):
-        (x,) = self._saved("x")
-        return _grad_like(grad_out, x) * self._grad(x, **self._kwargs())
+        saved = dict(self._saved())
+        dtype = saved.pop("dtype")
+        g = _grad_like(grad_out, next(iter(saved.values())), dtype)
+        return self._backward(g, **saved)
 
 
 def _inplace_repr(inplace: bool, first: bool = False) -> str:
@@ -70,7 +87,29 @@ class _Inplace(_Elementwise):
         return _inplace_repr(self.inplace, first=True)
 
 
-class _Alpha(_Elementwise):
+class _ExpLinear(_Elementwise):
+    r"""ELU, SELU and CELU: :math:`\lambda\max(x, 0) + \lambda\alpha(e^{a} - 1)` with the
+    exponent :math:`a = \min(x, 0)/s` kept for backward (``_params`` gives
+    :math:`\alpha, \lambda, 1/s`)."""
+
+    def _forward(self, x):
+        alpha, scale, input_scale = self._params()
+        arg = R._exp_linear_arg(x, input_scale)
+        y = np.expm1(arg)
+        y *= scale * alpha
+        positive = np.maximum(x, 0)
+        if scale != 1:
+            positive *= scale
+        y += positive
+        return y, {"x": x, "arg": arg}
+
+    def _backward(self, g, x, arg):
+        out = R._exp_linear_grad(x, *self._params(), arg=arg)
+        out *= g
+        return out
+
+
+class _Alpha(_ExpLinear):
     """ELU and CELU: one ``alpha`` and ``inplace``."""
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
@@ -98,6 +137,12 @@ class ReLU(_Inplace):
     """
 
     _fn, _grad = staticmethod(A.relu), staticmethod(A.relu_grad)
+
+    def _forward(self, x):
+        return A.relu(x), {"positive": x > 0}
+
+    def _backward(self, g, positive):
+        return np.multiply(g, positive)  # the 0/1 mask converts inside the loop
 
 
 class ReLU6(_Inplace):
@@ -143,6 +188,17 @@ class Hardswish(_QuietInplace):
 
     _fn, _grad = staticmethod(A.hardswish), staticmethod(A.hardswish_grad)
 
+    def _forward(self, x):
+        t = R._hardswish_gate(x)  # kept: the derivative is (t + x 1[-3 < x < 3]) / 6
+        y = np.multiply(x, t)
+        y /= 6
+        return y, {"x": x, "t": t}
+
+    def _backward(self, g, x, t):
+        out = R._hardswish_grad(x, t)
+        out *= g
+        return out
+
 
 class LeakyReLU(_Elementwise):
     r""":math:`x` for :math:`x > 0`, ``negative_slope`` :math:`\cdot x` otherwise.
@@ -155,6 +211,17 @@ class LeakyReLU(_Elementwise):
     """
 
     _fn, _grad = staticmethod(A.leaky_relu), staticmethod(A.leaky_relu_grad)
+
+    def _forward(self, x):
+        # piecewise linear through 0: y = f'(x) x exactly, and backward reuses f'(x)
+        positive = x > 0
+        slope = positive.astype(x.dtype)  # f'(x) = 1[x > 0] + a 1[x <= 0], exact
+        y = np.multiply(~positive, self.negative_slope, out=np.empty_like(x))  # y, as scratch
+        slope += y
+        return np.multiply(x, slope, out=y), {"slope": slope}
+
+    def _backward(self, g, slope):
+        return np.multiply(g, slope)
 
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False):
         super().__init__()
@@ -208,6 +275,9 @@ class ELU(_Alpha):
 
     _fn, _grad = staticmethod(A.elu), staticmethod(A.elu_grad)
 
+    def _params(self):
+        return self.alpha, 1.0, 1.0
+
 
 class CELU(_Alpha):
     r""":math:`x` for :math:`x > 0`, :math:`\alpha(e^{x/\alpha} - 1)` otherwise.
@@ -220,8 +290,11 @@ class CELU(_Alpha):
 
     _fn, _grad = staticmethod(A.celu), staticmethod(A.celu_grad)
 
+    def _params(self):
+        return self.alpha, 1.0, 1.0 / self.alpha
 
-class SELU(_Inplace):
+
+class SELU(_ExpLinear, _Inplace):
     r""":math:`\lambda x` for :math:`x > 0`, :math:`\lambda\alpha(e^x - 1)` otherwise
     (``dlcore.activations.SELU_SCALE``, ``SELU_ALPHA``).
 
@@ -232,6 +305,9 @@ class SELU(_Inplace):
     """
 
     _fn, _grad = staticmethod(A.selu), staticmethod(A.selu_grad)
+
+    def _params(self):
+        return A.SELU_ALPHA, A.SELU_SCALE, 1.0
 
 
 class PReLU(Module):
@@ -272,14 +348,19 @@ class PReLU(Module):
 
     def forward(self, input):
         x = as_array("input", input, dtype=self.weight.data.dtype)
-        self._save(x=x)
-        return A.prelu(x, self.weight.data)
+        # piecewise linear through 0: y = (dy/dx) x exactly, and backward reuses dy/dx
+        slope = A.prelu_grad(x, self.weight.data)
+        self._save(x=x, slope=slope)
+        return np.multiply(x, slope)
 
     def backward(self, grad_out):
-        (x,) = self._saved("x")
-        grad_input, grad_weight = A.prelu_backward(_grad_like(grad_out, x), x, self.weight.data)
-        self.weight.accumulate(grad_weight)
-        return grad_input
+        x, slope = self._saved("x", "slope")
+        g = _grad_like(grad_out, x)
+        contrib = np.minimum(x, 0)  # dy/da_c = x 1[x <= 0]
+        contrib *= g
+        axes = tuple(i for i in range(x.ndim) if i != 1 or self.num_parameters == 1)
+        self.weight.accumulate(contrib.sum(axis=axes).reshape(self.weight.data.shape))
+        return np.multiply(g, slope)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"

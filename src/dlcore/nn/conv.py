@@ -11,7 +11,9 @@ Deep-learning "convolution" is cross-correlation: with weight :math:`W` of shape
 im2col turns that into one matrix product per group, ``W (O/g, C/g kH kW) @ cols (C/g kH kW,
 N H_out W_out)``, and the backward pass into two more:
 :math:`\partial L/\partial W = G\,\text{cols}^\top`,
-:math:`\partial L/\partial \text{cols} = W^\top G`, followed by col2im.
+:math:`\partial L/\partial \text{cols} = W^\top G`, followed by col2im. The columns are built
+on :func:`~dlcore.im2col.im2col_grid`'s grid, a block of output positions at a time, so each
+block goes from its copy through its products while it is still in cache.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import math
 import numpy as np
 
 from ..checks import as_array, check_choice, check_int, pair
-from ..im2col import col2im, im2col, pad2d, pad2d_backward
+from ..im2col import (add_grid_columns, grid_columns, pad2d, pad2d_backward, phase_planes,
+                      planes_to_image)
 from ..random import as_generator
 from ..shapes import conv2d_output_size, same_padding
 from .module import Module, Parameter
@@ -53,42 +56,70 @@ def _check_input(x, channels, layer):
                          f"{tuple(x.shape)} ({x.shape[-3]} channels)")
 
 
+#: Columns built per block (8 MiB of float64): a block stays in cache from its copy to its
+#: products, and each product is still large enough for BLAS to use several threads.
+_BLOCK_VALUES = 2 ** 20
+
+
+def _out_hw(xp_shape, kernel_size, stride, dilation):
+    return tuple((xp_shape[2 + a] - dilation[a] * (kernel_size[a] - 1) - 1) // stride[a] + 1
+                 for a in range(2))
+
+
+def _blocks(size, rows):
+    """``(start, stop)`` ranges of grid positions, ``_BLOCK_VALUES // rows`` at a time."""
+    step = max(1, _BLOCK_VALUES // rows)
+    return [(start, min(start + step, size)) for start in range(0, size, step)]
+
+
 def _forward(x, weight, bias, stride, pads, dilation, groups, mode):
-    """Convolve a batched ``x``; return ``y`` and what the backward pass needs."""
+    """Convolve a batched ``x``; return ``y`` and what the backward pass needs.
+
+    The columns are those of :func:`~dlcore.im2col.im2col_grid`, built a block of grid
+    positions at a time from the input's phase planes (which the backward pass keeps instead
+    of the columns); grid cells outside ``(H_out, W_out)`` are cropped from ``y``.
+    """
     xp = pad2d(x, pads, mode)
-    cols = im2col(xp, weight.shape[2:], stride, dilation)       # (C, kH, kW, N, Ho, Wo)
-    channels, kh, kw, n, ho, wo = cols.shape
-    out = weight.shape[0]
-    cols_m = cols.reshape(groups, channels // groups * kh * kw, n * ho * wo)
+    kernel = weight.shape[2:]
+    out_hw = _out_hw(xp.shape, kernel, stride, dilation)
+    planes, grid = phase_planes(xp, kernel, stride, dilation, out_hw)
+    out, size = weight.shape[0], x.shape[0] * grid[0] * grid[1]
     w_m = weight.reshape(groups, out // groups, -1)
-    y = np.empty((groups, out // groups, n * ho * wo), dtype=cols.dtype)
-    for g in range(groups):                                      # one product per group
-        np.matmul(w_m[g], cols_m[g], out=y[g])
-    y = np.ascontiguousarray(y.reshape(out, n, ho, wo).transpose(1, 0, 2, 3))
+    y = np.empty((groups, out // groups, size), dtype=weight.dtype)
+    for start, stop in _blocks(size, weight[0].size * groups):
+        cols = grid_columns(planes, kernel, stride, dilation, grid, start, stop)
+        # one product per group (a stacked matmul: one BLAS call each, looped in C)
+        np.matmul(w_m, cols.reshape(groups, -1, stop - start), out=y[:, :, start:stop])
+    y = y.reshape(out, x.shape[0], *grid)[:, :, :out_hw[0], :out_hw[1]].transpose(1, 0, 2, 3)
+    y = np.ascontiguousarray(y)
     if bias is not None:
         y += bias[:, None, None]
-    return y, dict(cols=cols, xp_shape=xp.shape, x_shape=x.shape)
+    return y, dict(planes=planes, grid=grid, xp_shape=xp.shape, x_shape=x.shape)
 
 
 def _backward(grad, weight, cache, stride, pads, dilation, groups, mode):
-    """Gradients ``(dx, dW, db)`` of :func:`_forward`."""
-    cols = cache["cols"]
-    channels, kh, kw, n, ho, wo = cols.shape
-    out = weight.shape[0]
-    cols_m = cols.reshape(groups, channels // groups * kh * kw, n * ho * wo)
-    g_m = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, out // groups, -1)
+    """Gradients ``(dx, dW, db)`` of :func:`_forward`, block by block of grid positions:
+    rebuild the columns, ``dW += G cols^T``, ``dcols = W^T G``, add ``dcols`` back."""
+    planes, grid = cache["planes"], cache["grid"]
+    n, out, ho, wo = grad.shape
+    kernel, size = weight.shape[2:], n * grid[0] * grid[1]
+    g_grid = np.zeros((out, n) + grid, dtype=weight.dtype)  # zero outside (H_out, W_out), so
+    g_grid[:, :, :ho, :wo] = grad.transpose(1, 0, 2, 3)    # the extra grid cells add nothing
+    g_m = g_grid.reshape(groups, out // groups, size)
     w_m = weight.reshape(groups, out // groups, -1)
-    grad_w = np.empty(w_m.shape, dtype=cols.dtype)
-    grad_cols = np.empty(cols_m.shape, dtype=cols.dtype)
-    for g in range(groups):
+    grad_w = np.zeros(w_m.shape, dtype=weight.dtype)
+    grad_planes = np.zeros_like(planes)
+    for start, stop in _blocks(size, weight[0].size * groups):
+        cols = grid_columns(planes, kernel, stride, dilation, grid, start, stop)
+        cols_m, g_block = cols.reshape(groups, -1, stop - start), g_m[:, :, start:stop]
         # (cols G^T)^T rather than G cols^T: the same product, but BLAS handles the long
         # inner dimension better this way round when it runs on several threads
-        grad_w[g] = (cols_m[g] @ g_m[g].T).T
-        np.matmul(w_m[g].T, g_m[g], out=grad_cols[g])
-    grad_w, grad_cols = grad_w.reshape(weight.shape), grad_cols.reshape(cols.shape)
-    grad_xp = col2im(grad_cols, cache["xp_shape"], stride, dilation)
+        grad_w += np.matmul(cols_m, g_block.transpose(0, 2, 1)).transpose(0, 2, 1)
+        np.matmul(w_m.transpose(0, 2, 1), g_block, out=cols_m)   # dcols, reusing the block
+        add_grid_columns(grad_planes, cols, stride, dilation, grid, start)
+    grad_xp = planes_to_image(grad_planes, cache["xp_shape"], stride, grid)
     grad_x = pad2d_backward(grad_xp, pads, mode, cache["x_shape"])
-    return np.ascontiguousarray(grad_x), grad_w, grad.sum(axis=(0, 2, 3))
+    return np.ascontiguousarray(grad_x), grad_w.reshape(weight.shape), grad.sum(axis=(0, 2, 3))
 
 
 def _check_weight(x, weight, bias, groups):

@@ -1,8 +1,10 @@
 r"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm``.
 
-The forward maths is in :mod:`dlcore.normalization`; each layer keeps :math:`\hat x` and
-:math:`1/\sqrt{\sigma^2 + \epsilon}` and runs the compact backward pass
-(:func:`dlcore.normalization.normalize_backward`). With :math:`G = \partial L/\partial y`:
+The forward maths is in :mod:`dlcore.normalization`. Layer and group norm keep :math:`\hat x`
+and :math:`1/\sqrt{\sigma^2 + \epsilon}` and run the compact backward pass
+(:func:`dlcore.normalization.normalize_backward`); batch norm keeps its input, the mean and
+:math:`1/\sqrt{\sigma^2 + \epsilon}` and recomputes :math:`\hat x` in its backward pass
+(``_batch_norm_backward``), which saves a full-size array. With :math:`G = \partial L/\partial y`:
 
 .. math::
 
@@ -21,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import as_array, check_int, check_range
-from ..normalization import (_as_shape, _batch_norm_forward, _channel_shape,
-                             _check_values_per_channel,
+from ..normalization import (_as_shape, _batch_norm_backward, _batch_norm_forward,
+                             _channel_shape, _check_values_per_channel,
                              _group_norm_forward, _layer_norm_forward, normalize_backward)
 from .module import Module, Parameter
 
@@ -148,17 +150,23 @@ class _BatchNorm(Module):
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)
         keep = not self.training or self.track_running_stats
-        y, x_hat, rstd, axes = _batch_norm_forward(
+        y, mean, rstd = _batch_norm_forward(
             x, self.running_mean if keep else None, self.running_var if keep else None,
             _data(self.weight), _data(self.bias), use_batch_stats, factor, self.eps)
-        self._save(x_hat=x_hat, rstd=rstd, axes=axes, batch_stats=use_batch_stats)
+        # x itself, not x_hat: backward recomputes x_hat block by block, in cache
+        self._save(x=x, mean=mean, rstd=rstd, batch_stats=use_batch_stats)
         return y
 
     def backward(self, grad_out):
-        x_hat, rstd, axes, batch_stats = self._saved("x_hat", "rstd", "axes", "batch_stats")
-        grad_out = _grad_like(self, grad_out, x_hat)
-        g = _accumulate_affine(self, grad_out, x_hat, axes, _channel_shape(x_hat.ndim))
-        return normalize_backward(g, x_hat, rstd, axes) if batch_stats else g * rstd
+        x, mean, rstd, batch_stats = self._saved("x", "mean", "rstd", "batch_stats")
+        grad_out = _grad_like(self, grad_out, x)
+        dx, dweight, dbias = _batch_norm_backward(grad_out, x, mean, rstd, _data(self.weight),
+                                                  batch_stats)
+        if self.weight is not None:
+            self.weight.accumulate(dweight)
+        if self.bias is not None:
+            self.bias.accumulate(dbias)
+        return dx
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

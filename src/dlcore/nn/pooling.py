@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import as_array, check_int, pair
-from ..im2col import pad2d
+from ..im2col import grid_taps, pad2d, phase_planes
 from ..shapes import pool2d_output_size
 from .module import Module
 
@@ -70,23 +70,28 @@ def _first_valid(n, out, k, s, p, d, axis):
     return first
 
 
-def _scan_taps(xp, out_hw, k, s, d, taps, has_nan):
+def _scan_taps(planes, grid, k, s, d, taps, has_nan):
     """PyTorch's scan over the window, tap by tap in row-major order: a strictly larger value
     (or a NaN) takes over, so among tied maxima the first one wins. ``taps`` (the winning tap
-    per output, preset to the first tap that is not padding) is updated in place; returns the
-    maxima. Without NaN the update is arithmetic (``taps += better * (t - taps)``), which is
-    several times faster than a masked copy with an unpredictable mask."""
-    best = np.full(taps.shape, -np.inf)
-    for t in range(k[0] * k[1]):
-        v = xp[_window_slices(out_hw, s, d, *divmod(t, k[1]))]
-        better = v > best
+    per flat grid position, preset to the first tap that is not padding) is updated in place;
+    returns the maxima. Each tap is one contiguous slice of the phase ``planes`` (see
+    :func:`dlcore.im2col.phase_planes`), so every step runs on long contiguous arrays.
+    Without NaN the update is arithmetic (``taps += better * (t - taps)``), which is several
+    times faster than a masked copy with an unpredictable mask."""
+    size = taps.size
+    best = np.full(size, -np.inf)
+    better = np.empty(size, dtype=bool)
+    step = np.empty(size, dtype=taps.dtype)
+    for t, (_, _, p, q, shift) in enumerate(grid_taps(k, s, d, grid)):
+        v = planes[p, q, 0, shift:shift + size]
+        np.greater(v, best, out=better)
         if has_nan:
             better |= np.isnan(v)
             np.copyto(best, v, where=better)
             np.copyto(taps, t, where=better)
         else:
             np.maximum(best, v, out=best)
-            step = np.subtract(t, taps, dtype=taps.dtype)
+            np.subtract(t, taps, out=step)
             np.multiply(step, better, out=step)
             taps += step
     return best
@@ -95,18 +100,24 @@ def _scan_taps(xp, out_hw, k, s, d, taps, has_nan):
 def _max_forward(x, k, s, p, d, ceil_mode):
     out_hw = pool2d_output_size(x.shape[2:], k, s, p, d, ceil_mode)
     xp = _padded(x, out_hw, k, s, p, d, -np.inf)
+    # every (n, c) plane as its own image, so the grid is flat over (N, C, rows, cols)
+    planes, grid = phase_planes(xp.reshape((-1, 1) + xp.shape[2:]), k, s, d, out_hw, -np.inf)
     ki0, kj0 = (_first_valid(x.shape[2 + a], out_hw[a], k[a], s[a], p[a], d[a],
                              ("height", "width")[a]) for a in range(2))
     dtype = np.int16 if k[0] * k[1] < 2 ** 15 else np.int64
-    taps = np.broadcast_to((ki0[:, None] * k[1] + kj0[None, :]).astype(dtype),
-                           x.shape[:2] + tuple(out_hw)).copy()
-    best = _scan_taps(xp, out_hw, k, s, d, taps, bool(np.isnan(x).any()))
+    first = np.zeros(grid, dtype=dtype)
+    first[:out_hw[0], :out_hw[1]] = ki0[:, None] * k[1] + kj0[None, :]
+    taps = np.broadcast_to(first, x.shape[:2] + grid).flatten()
+    best = _scan_taps(planes, grid, k, s, d, taps, bool(np.isnan(x).any()))
     # flat input index h * W + w = (window origin) + (offset of the winning tap)
     width = x.shape[3]
     origin = ((np.arange(out_hw[0]) * s[0] - p[0])[:, None] * width
               + (np.arange(out_hw[1]) * s[1] - p[1])[None, :])
     tap_i, tap_j = np.divmod(np.arange(k[0] * k[1]), k[1])
-    return best, origin + (tap_i * d[0] * width + tap_j * d[1])[taps]
+    crop = (slice(None), slice(None), slice(0, out_hw[0]), slice(0, out_hw[1]))
+    index = (tap_i * d[0] * width + tap_j * d[1])[taps.reshape(x.shape[:2] + grid)[crop]]
+    index += origin
+    return np.ascontiguousarray(best.reshape(x.shape[:2] + grid)[crop]), index
 
 
 def _max_backward(grad, indices, x_shape):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..checks import check_range
 from .optimizer import Optimizer
+from .sgd import _add_scaled_
 
 __all__ = ["Adagrad"]
 
@@ -63,10 +64,9 @@ class Adagrad(Optimizer):
             state = self._init_state(p, group["initial_accumulator_value"])
             state["step"] += 1
             clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-            std = g * g
+            std = np.multiply(g, g)  # the one scratch array of this update
             state["sum"] += std
             np.sqrt(state["sum"], out=std)
             std += group["eps"]
-            step = g * clr
-            step /= std
-            p.data -= step
+            np.divide(g, std, out=std)
+            _add_scaled_(p.data, std, -clr)  # theta - clr (g / std), torch's addcdiv_ order

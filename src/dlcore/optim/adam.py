@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_range
-from .optimizer import Optimizer, _lerp_
+from .optimizer import Optimizer
+from .sgd import _add_scaled_
 
 __all__ = ["Adam", "AdamW"]
 
@@ -25,7 +26,9 @@ class Adam(Optimizer):
             \frac{m}{\sqrt{\hat v} / \sqrt{1 - \beta_2^t} + \epsilon}
 
     The bias corrections use the step count :math:`t` as an exponent, and :math:`\epsilon`
-    is added after dividing :math:`\sqrt{v}` by :math:`\sqrt{1 - \beta_2^t}`, as PyTorch does.
+    is added after dividing :math:`\sqrt{v}` by :math:`\sqrt{1 - \beta_2^t}`, as PyTorch does
+    (computed as :math:`(\sqrt{\hat v} + \epsilon c) / c` with :math:`c = \sqrt{1 - \beta_2^t}`,
+    so that both corrections fold into scalars and save a pass over the parameters).
     State per parameter: ``"step"`` (a float), ``"exp_avg"`` (:math:`m`), ``"exp_avg_sq"``
     (:math:`v`) and, with ``amsgrad``, ``"max_exp_avg_sq"``. ``foreach``, ``capturable``,
     ``differentiable`` and ``fused`` are accepted for compatibility and change nothing.
@@ -74,20 +77,40 @@ class Adam(Optimizer):
             if decoupled and wd:
                 p.data *= 1 - lr * wd
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            _lerp_(m, g, 1 - beta1)
-            v *= beta2
-            v += (1 - beta2) * g * g
+            tmp = np.empty_like(p.data)  # the one scratch array of this update
+            _lerp_into(m, g, 1 - beta1, tmp)
+            _add_scaled_square(v, beta2, g, 1 - beta2, tmp)
             if group["amsgrad"]:
                 np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                 v = state["max_exp_avg_sq"]
             step = state["step"]
-            step_size = lr / (1 - beta1 ** step)
-            denom = np.sqrt(v)
-            denom /= (1 - beta2 ** step) ** 0.5
-            denom += group["eps"]
-            update = m * step_size
-            update /= denom
-            p.data -= update
+            # sqrt(v)/c2 + eps = (sqrt(v) + eps c2)/c2 with c2 = sqrt(1 - beta2^t): the bias
+            # corrections fold into eps and into one scalar step size
+            c2 = (1 - beta2 ** step) ** 0.5
+            np.sqrt(v, out=tmp)
+            tmp += group["eps"] * c2
+            np.divide(m, tmp, out=tmp)
+            _add_scaled_(p.data, tmp, -lr / (1 - beta1 ** step) * c2)
+
+
+def _lerp_into(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:
+    """In place ``start += weight * (end - start)``, with ATen's two formulas for ``lerp_``
+    (switching at ``|weight| = 0.5``) so that it rounds like torch; ``tmp`` is scratch."""
+    np.subtract(end, start, out=tmp)
+    if abs(weight) < 0.5:
+        _add_scaled_(start, tmp, weight)
+    else:
+        tmp *= 1 - weight
+        np.subtract(end, tmp, out=start)
+
+
+def _add_scaled_square(v: np.ndarray, decay: float, g: np.ndarray, scale: float,
+                       tmp: np.ndarray) -> None:
+    """In place ``v = decay * v + scale * g * g`` (torch's ``v.mul_(decay).addcmul_(g, g,
+    value=scale)``); ``tmp`` is scratch."""
+    v *= decay
+    np.multiply(g, g, out=tmp)
+    _add_scaled_(v, tmp, scale)
 
 
 class AdamW(Adam):

@@ -12,16 +12,6 @@ from ..nn.module import Parameter
 __all__ = ["Optimizer"]
 
 
-def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
-    """In place ``start += weight * (end - start)`` with ATen's two formulas (switching at
-    ``|weight| = 0.5``), so moving averages round like ``torch.lerp_``; torch may fuse the
-    multiply-add, so the last bit can still differ."""
-    if abs(weight) < 0.5:
-        start += weight * (end - start)
-    else:
-        start[...] = end - (end - start) * (1 - weight)
-
-
 class Optimizer:
     """Base class: holds ``param_groups`` (a list of dicts with ``"params"`` and the
     hyper-parameters) and ``state`` (a dict from ``Parameter`` to that parameter's buffers).

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_range
-from .optimizer import Optimizer, _lerp_
+from .adam import _add_scaled_square, _lerp_into
+from .optimizer import Optimizer
+from .sgd import _add_scaled_
 
 __all__ = ["RMSprop"]
 
@@ -54,7 +56,7 @@ class RMSprop(Optimizer):
                                       maximize=maximize, differentiable=differentiable))
 
     def _update_group(self, group: dict) -> None:
-        alpha, mu = group["alpha"], group["momentum"]
+        alpha, mu, lr = group["alpha"], group["momentum"], group["lr"]
         for p, g in self._gradients(group):
             state = self._state(p)
             if not state:
@@ -65,24 +67,22 @@ class RMSprop(Optimizer):
                     state["grad_avg"] = np.zeros_like(p.data)
             state["step"] += 1
             v = state["square_avg"]
-            v *= alpha
-            v += (1 - alpha) * g * g
+            denom = np.empty_like(p.data)  # the one scratch array of this update
+            _add_scaled_square(v, alpha, g, 1 - alpha, denom)
             if group["centered"]:
-                _lerp_(state["grad_avg"], g, 1 - alpha)
-                denom = state["grad_avg"] * state["grad_avg"]
+                g_avg = state["grad_avg"]
+                _lerp_into(g_avg, g, 1 - alpha, denom)
+                np.multiply(g_avg, g_avg, out=denom)
                 np.subtract(v, denom, out=denom)
                 np.maximum(denom, 0.0, out=denom)
                 np.sqrt(denom, out=denom)
             else:
-                denom = np.sqrt(v)
+                np.sqrt(v, out=denom)
             denom += group["eps"]
+            np.divide(g, denom, out=denom)  # from here on, the step g / d
             if mu > 0:
                 buf = state["momentum_buffer"]
                 buf *= mu
-                np.divide(g, denom, out=denom)
                 buf += denom
-                p.data -= group["lr"] * buf
-            else:
-                step = g * group["lr"]
-                step /= denom
-                p.data -= step
+                denom = buf
+            _add_scaled_(p.data, denom, -lr)

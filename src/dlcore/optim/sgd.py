@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..checks import check_range
 from .optimizer import Optimizer
 
@@ -50,7 +52,7 @@ class SGD(Optimizer):
                                       differentiable=differentiable, fused=fused))
 
     def _update_group(self, group: dict) -> None:
-        mu, tau = group["momentum"], group["dampening"]
+        mu, tau, lr = group["momentum"], group["dampening"], group["lr"]
         for p, g in self._gradients(group):
             if mu:
                 state = self._state(p)
@@ -60,5 +62,28 @@ class SGD(Optimizer):
                 else:
                     buf *= mu
                     buf += (1 - tau) * g if tau else g
-                g = g + mu * buf if group["nesterov"] else buf
-            p.data -= group["lr"] * g
+                if group["nesterov"]:
+                    nesterov = np.multiply(buf, mu)  # g + mu b
+                    nesterov += g
+                    g = nesterov
+                else:
+                    g = buf
+            _add_scaled_(p.data, g, -lr)
+
+
+# Below this many elements the BLAS call costs more than the pass over memory it saves.
+_AXPY_MIN_SIZE = 4096
+
+
+def _add_scaled_(out: np.ndarray, x: np.ndarray, alpha: float) -> None:
+    """In place ``out += alpha * x``, as torch's ``out.add_(x, alpha=alpha)``.
+
+    NumPy has no fused multiply-add ufunc, so for large contiguous float64 arrays of one shape
+    this calls BLAS ``daxpy``: one pass over memory instead of two (and, like torch's kernel,
+    one rounding per element). Other arrays take the two NumPy passes."""
+    if (out.size >= _AXPY_MIN_SIZE and out.dtype == x.dtype == np.float64
+            and out.shape == x.shape and out.flags.c_contiguous and x.flags.c_contiguous):
+        from scipy.linalg.blas import daxpy  # lazy: SciPy is not needed at import time
+        daxpy(x.reshape(-1), out.reshape(-1), a=alpha)  # writes into out (no copy is needed)
+    else:
+        out += alpha * x
