@@ -10,11 +10,13 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403  Embedding
 from ..losses import *  # noqa: F401,F403
 
-from . import activation, conv, dropout, linear, module, normalization, pooling  # noqa: F401
+from . import (activation, conv, dropout, linear, module, normalization, pooling,  # noqa: F401
+               sparse)
 from .. import losses as _losses
 
 __all__ = [name for m in (module, linear, activation, conv, pooling, dropout, normalization,
-                          _losses)
+                          sparse, _losses)
            for name in m.__all__ if name[0].isupper()]

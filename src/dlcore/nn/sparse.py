@@ -1,0 +1,205 @@
+r"""Lookup tables: ``Embedding``, the counterpart of ``torch.nn.Embedding``.
+
+An embedding is a ``Linear`` layer applied to one-hot vectors, computed without building
+them: row ``i`` of the weight is the vector of token ``i``. The backward pass is the
+transpose of that lookup, a scatter-add: each output gradient is added to the row it was
+read from, so a token that occurs three times in a batch receives three contributions.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..checks import check_int
+from ..random import as_generator
+from .module import Module, Parameter
+
+__all__ = ["Embedding"]
+
+
+def _as_indices(name: str, x, num_embeddings: int) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() >= num_embeddings):
+        bad = arr.min() if arr.min() < 0 else arr.max()
+        raise ValueError(f"{name} index {int(bad)} is out of range for an Embedding with "
+                         f"num_embeddings={num_embeddings} (allowed 0 ... {num_embeddings - 1})")
+    return arr.astype(np.intp, copy=False)
+
+
+class Embedding(Module):
+    r"""A table of ``num_embeddings`` vectors of size ``embedding_dim``, as ``torch.nn.Embedding``.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Size of the vocabulary (>= 1).
+    embedding_dim : int
+        Size of each vector (>= 0).
+    padding_idx : int or None
+        Row that is initialised to zero and never receives a gradient (its value stays
+        whatever it is set to). Negative values count from the end, as in PyTorch.
+    max_norm : float or None
+        If given, every row looked up in a forward pass whose ``norm_type``-norm exceeds
+        ``max_norm`` is rescaled **in place** to norm ``max_norm`` (PyTorch's
+        ``embedding_renorm_``: factor ``max_norm / (norm + 1e-7)``) before the lookup.
+    norm_type : float, default 2.0
+        The p of the p-norm used with ``max_norm``.
+    scale_grad_by_freq : bool, default False
+        Divide each row's gradient by the number of times its index occurs in the batch.
+    sparse : bool, default False
+        Only ``False`` is supported (dense gradients).
+    _weight : array or None
+        Initial weight ``(num_embeddings, embedding_dim)``, copied (PyTorch's ``_weight``).
+    _freeze : bool, default False
+        If True, backward accumulates no weight gradient (``weight.requires_grad=False``).
+    rng : numpy.random.Generator, int or None
+        Source of the initial weights.
+    dtype : numpy dtype, default float64
+
+    Notes
+    -----
+    Shapes: input: integer indices of any shape ``(*)``; output ``(*, embedding_dim)``.
+    Forward: :math:`y[\ldots] = W[x[\ldots]]`. Backward:
+    :math:`\partial L/\partial W_i = s_i \sum_{k: x_k = i} \partial L/\partial y_k`, with
+    :math:`s_i = 1/\#\{k : x_k = i\}` if ``scale_grad_by_freq`` else 1, and
+    :math:`\partial L/\partial W_{\text{padding\_idx}} = 0`. The indices have no gradient,
+    so ``backward`` returns ``None``.
+    Initialisation is PyTorch's: :math:`W_{ij} \sim \mathcal N(0, 1)`, then the padding row
+    set to zero.
+
+    Examples
+    --------
+    >>> emb = Embedding(5, 3, padding_idx=0, rng=0)
+    >>> emb.weight.data[0]
+    array([0., 0., 0.])
+    >>> y = emb(np.array([[1, 2, 1], [0, 4, 1]]))
+    >>> y.shape
+    (2, 3, 3)
+    >>> emb.backward(np.ones_like(y)) is None
+    True
+    >>> emb.weight.grad[:, 0]          # index 1 occurs three times; row 0 is padding
+    array([0., 3., 1., 0., 1.])
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None,
+                 max_norm=None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight=None, _freeze: bool = False, rng=None,
+                 dtype=np.float64):
+        super().__init__()
+        self.num_embeddings = check_int("num_embeddings", num_embeddings, minimum=1)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim, minimum=0)
+        if padding_idx is not None:
+            padding_idx = check_int("padding_idx", padding_idx)
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"padding_idx must be within num_embeddings: allowed "
+                                 f"[-{self.num_embeddings}, {self.num_embeddings}), "
+                                 f"got {padding_idx}")
+            padding_idx %= self.num_embeddings
+        self.padding_idx = padding_idx
+        if max_norm is not None:
+            if isinstance(max_norm, bool) or not isinstance(max_norm, numbers.Real) \
+                    or not max_norm > 0:
+                raise ValueError(f"max_norm must be a positive number or None, got {max_norm!r}")
+            max_norm = float(max_norm)
+        self.max_norm = max_norm
+        if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) \
+                or not norm_type > 0:
+            raise ValueError(f"norm_type must be a positive number, got {norm_type!r}")
+        self.norm_type = float(norm_type)
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        if sparse:
+            raise ValueError("sparse=True is not supported by dlcore (dense gradients only); "
+                             "use sparse=False")
+        self.sparse = False
+        shape = (self.num_embeddings, self.embedding_dim)
+        if _weight is None:
+            weight = as_generator(rng).standard_normal(shape).astype(dtype)
+            if self.padding_idx is not None:
+                weight[self.padding_idx] = 0.0
+        else:
+            weight = np.array(_weight, dtype=dtype if np.asarray(_weight).dtype.kind != "f"
+                              else None)
+            if weight.shape != shape:
+                raise ValueError(f"_weight has shape {weight.shape}, expected "
+                                 f"(num_embeddings, embedding_dim) = {shape}")
+        self.weight = Parameter(weight)
+        self.freeze = bool(_freeze)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> "Embedding":
+        """An ``Embedding`` holding a copy of the 2-D array ``embeddings``.
+
+        ``freeze=True`` (the default, as in PyTorch) keeps the table fixed: backward adds no
+        gradient to it. The padding row is *not* zeroed.
+
+        Examples
+        --------
+        >>> emb = Embedding.from_pretrained(np.eye(3))
+        >>> emb(np.array([2, 0]))
+        array([[0., 0., 1.],
+               [1., 0., 0.]])
+        """
+        embeddings = np.asarray(embeddings)
+        if embeddings.ndim != 2:
+            raise ValueError(f"embeddings must be 2-dimensional (num_embeddings, embedding_dim), "
+                             f"got shape {embeddings.shape}")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings,
+                   _freeze=freeze)
+
+    def _renorm(self, idx: np.ndarray) -> None:
+        rows = np.unique(idx)
+        w = self.weight.data
+        norms = np.linalg.norm(w[rows], ord=self.norm_type, axis=1)
+        big = norms > self.max_norm
+        if np.any(big):
+            scale = self.max_norm / (norms[big] + 1e-7)
+            w[rows[big]] *= scale.astype(w.dtype)[:, None]
+
+    def forward(self, input):
+        idx = _as_indices("input", input, self.num_embeddings)
+        if self.max_norm is not None and idx.size:
+            self._renorm(idx)
+        self._save(idx=idx)
+        return self.weight.data[idx]
+
+    def backward(self, grad_out):
+        (idx,) = self._saved("idx")
+        w = self.weight.data
+        grad_out = np.asarray(grad_out, dtype=w.dtype)
+        expected = idx.shape + (self.embedding_dim,)
+        if grad_out.shape != expected:
+            raise ValueError(f"Embedding grad_out has shape {grad_out.shape}, expected "
+                             f"{expected} (input shape + (embedding_dim,))")
+        if self.freeze:
+            return None
+        flat = idx.reshape(-1)
+        g = grad_out.reshape(-1, self.embedding_dim)
+        if self.scale_grad_by_freq and flat.size:
+            counts = np.bincount(flat, minlength=self.num_embeddings)
+            g = g / counts[flat].astype(w.dtype)[:, None]
+        grad = np.zeros_like(w)
+        np.add.at(grad, flat, g)
+        if self.padding_idx is not None:
+            grad[self.padding_idx] = 0.0
+        self.weight.accumulate(grad)
+        return None
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2.0:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += ", scale_grad_by_freq=True"
+        return s
