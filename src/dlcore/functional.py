@@ -5,10 +5,17 @@ Each topic module lists its functional names in ``__functional__``; this module 
 them, so ``dlcore.functional.softmax`` and ``dlcore.activations.softmax`` are the same object.
 """
 
-from . import activations, dropout, losses, normalization
-from .nn import conv, pooling
+import os as _os
 
-_SOURCES = (activations, losses, dropout, normalization, conv, pooling)
+# Until issue 14 turns this module into the package dlcore/functional/, this path lets the
+# new submodules that already live there (dlcore/functional/attention.py) be imported.
+__path__ = [_os.path.join(_os.path.dirname(__file__), "functional")]
+
+from . import activations, dropout, losses, normalization  # noqa: E402
+from .nn import conv, pooling  # noqa: E402
+from dlcore.functional import attention  # noqa: E402
+
+_SOURCES = (activations, losses, dropout, normalization, conv, pooling, attention)
 
 __all__ = []
 for _module in _SOURCES:

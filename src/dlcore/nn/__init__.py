@@ -11,12 +11,14 @@ from .pooling import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403  Embedding
+from .attention import *  # noqa: F401,F403  MultiheadAttention
+from .transformer import *  # noqa: F401,F403  TransformerEncoderLayer, TransformerEncoder
 from ..losses import *  # noqa: F401,F403
 
 from . import (activation, conv, dropout, linear, module, normalization, pooling,  # noqa: F401
-               sparse)
+               sparse, attention, transformer)
 from .. import losses as _losses
 
 __all__ = [name for m in (module, linear, activation, conv, pooling, dropout, normalization,
-                          sparse, _losses)
+                          sparse, attention, transformer, _losses)
            for name in m.__all__ if name[0].isupper()]
