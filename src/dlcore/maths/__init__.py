@@ -1,0 +1,1 @@
+"""Maths that only one chapter needs (no PyTorch counterpart)."""
