@@ -400,3 +400,24 @@ def test_encoder_layer_gradcheck_and_dropout_sites():
         nn.TransformerEncoderLayer(4, 2, activation="tanh")
     with pytest.raises(ValueError, match=r"embed_dim \(6\) must be divisible by num_heads \(4\)"):
         nn.TransformerEncoderLayer(6, 4)
+
+
+# -- the chapter's explorer ------------------------------------------------------------------
+def test_attention_explorer_follows_its_controls():
+    from dlcore.book.widgets.attention import attention_explorer
+
+    ex = attention_explorer(rng=0)
+    heights = lambda: np.array([b.get_height() for b in ex.artists["bars"]])  # noqa: E731
+    assert np.isclose(heights().sum(), 1.0)
+    ex.controls["d_k"].value = 1024
+    spread = heights().max()
+    ex.controls["scaled"].value = False
+    assert heights().max() > spread          # no division: the weights collapse
+    ex.controls["n_pad"].value = 3
+    assert np.all(heights()[-3:] == 0) and np.isclose(heights().sum(), 1.0)
+    ex.controls["causal"].value = True
+    ex.controls["query"].value = 2
+    assert np.all(heights()[3:] == 0)
+    matrix = np.asarray(ex.artists["matrix"].get_array())
+    assert np.allclose(np.triu(matrix, 1), 0) and np.allclose(matrix.sum(1), 1.0)
+    assert ex.last_callback_ms < 50

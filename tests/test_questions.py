@@ -14,6 +14,8 @@ from question_index import MARKER, chapter_title, load_questions, render  # noqa
 
 # Questions per chapter in the interview bank (its summary table); 147 in all.
 BANK = {"PER": 20, "ACT": 15, "CNN": 13, "DRP": 17, "REG": 21, "OPT": 21, "BN": 13, "TRN": 27}
+# Chapters still being written: the IDs listed so far must come from the bank's range.
+IN_PROGRESS = {"ATT": 23}
 LABEL = re.compile(r"^\(q-([a-z]+-\d\d)\)=\s*$", re.M)
 
 
@@ -28,12 +30,18 @@ def answer_blocks() -> dict[str, list[str]]:
 
 
 def test_index_covers_the_whole_bank():
-    ids = [q["id"] for q in load_questions(ROOT)]
-    assert len(ids) == len(set(ids)) == sum(BANK.values())
+    all_ids = [q["id"] for q in load_questions(ROOT)]
+    assert len(all_ids) == len(set(all_ids))
+    partial = [i for i in all_ids if i.split("-")[0] in IN_PROGRESS]
+    ids = [i for i in all_ids if i not in partial]
+    assert len(ids) == sum(BANK.values())
     assert Counter(i.split("-")[0] for i in ids) == Counter(BANK)
     for prefix, n in BANK.items():
         assert {i for i in ids if i.startswith(prefix)} == {f"{prefix}-{k:02d}" for k in
                                                            range(1, n + 1)}
+    for i in partial:
+        prefix, number = i.split("-")
+        assert 1 <= int(number) <= IN_PROGRESS[prefix], i
 
 
 def test_every_listed_question_has_one_answer_block_in_its_chapter():
@@ -57,6 +65,6 @@ def test_index_page_renders_a_link_per_question():
     questions = load_questions(ROOT)
     titles = {q["chapter"]: chapter_title(ROOT, q["chapter"]) for q in questions}
     text = render(questions, titles)
-    assert text.count("{ref}`") == sum(BANK.values())
+    assert text.count("{ref}`") == len(questions)
     assert all(not t[:2].isdigit() for t in titles.values()), titles  # real titles found
     assert yaml.safe_load((ROOT / "book" / "questions.yml").read_text())["questions"]

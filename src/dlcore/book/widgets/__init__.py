@@ -1,0 +1,1 @@
+"""The chapters' interactive explorers (one module per chapter), built on ``Explorer``."""

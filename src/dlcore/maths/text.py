@@ -1,0 +1,68 @@
+r"""Text and sequence maths for the attention chapter: sinusoidal positional encoding and
+the closed-form rotation that relates two of its positions.
+
+.. math::
+    PE(p, 2i) = \sin(p\,\omega_i), \quad PE(p, 2i+1) = \cos(p\,\omega_i), \quad
+    \omega_i = 10000^{-2i/d}.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..checks import check_int
+
+__all__ = ["sinusoidal_encoding", "relative_shift_matrix"]
+
+
+def _frequencies(d_model: int) -> np.ndarray:
+    return 10000.0 ** (-np.arange(0, d_model, 2) / d_model)
+
+
+def sinusoidal_encoding(max_len: int, d_model: int) -> np.ndarray:
+    r"""The ``(max_len, d_model)`` table of Vaswani et al. (2017), positions ``0..max_len-1``.
+
+    ``d_model`` must be even: each frequency :math:`\omega_i` fills a (sin, cos) pair.
+
+    Examples
+    --------
+    >>> pe = sinusoidal_encoding(3, 4)
+    >>> pe[0]
+    array([0., 1., 0., 1.])
+    >>> bool(np.allclose(pe[:, 0::2] ** 2 + pe[:, 1::2] ** 2, 1.0))
+    True
+    """
+    max_len = check_int("max_len", max_len, minimum=0)
+    d_model = check_int("d_model", d_model, minimum=2)
+    if d_model % 2:
+        raise ValueError(f"sinusoidal_encoding needs an even d_model, got {d_model}")
+    angles = np.arange(max_len)[:, None] * _frequencies(d_model)[None, :]
+    pe = np.empty((max_len, d_model))
+    pe[:, 0::2] = np.sin(angles)
+    pe[:, 1::2] = np.cos(angles)
+    return pe
+
+
+def relative_shift_matrix(k: int, d_model: int) -> np.ndarray:
+    r"""The block-diagonal :math:`M_k` with :math:`PE(p + k) = M_k\, PE(p)` for every ``p``.
+
+    Block :math:`i` rotates the pair :math:`(\sin p\omega_i, \cos p\omega_i)` by
+    :math:`k\omega_i`: :math:`\begin{pmatrix}\cos k\omega_i & \sin k\omega_i\\
+    -\sin k\omega_i & \cos k\omega_i\end{pmatrix}` (angle-sum formulas). It does not depend on
+    ``p``, which is why a linear map of the encoding can express "k positions back".
+
+    Examples
+    --------
+    >>> pe = sinusoidal_encoding(10, 6)
+    >>> bool(np.allclose(pe[:7] @ relative_shift_matrix(3, 6).T, pe[3:]))
+    True
+    """
+    k = check_int("k", k)
+    d_model = check_int("d_model", d_model, minimum=2)
+    if d_model % 2:
+        raise ValueError(f"relative_shift_matrix needs an even d_model, got {d_model}")
+    m = np.zeros((d_model, d_model))
+    for i, w in enumerate(_frequencies(d_model)):
+        c, s = np.cos(k * w), np.sin(k * w)
+        m[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[c, s], [-s, c]]
+    return m
