@@ -420,4 +420,8 @@ def test_attention_explorer_follows_its_controls():
     assert np.all(heights()[3:] == 0)
     matrix = np.asarray(ex.artists["matrix"].get_array())
     assert np.allclose(np.triu(matrix, 1), 0) and np.allclose(matrix.sum(1), 1.0)
-    assert ex.last_callback_ms < 50
+    times = []
+    for q in range(8):
+        ex.controls["query"].value = q
+        times.append(ex.last_callback_ms)
+    assert np.median(times) < 50, times
