@@ -13,9 +13,9 @@ __path__ = [_os.path.join(_os.path.dirname(__file__), "functional")]
 
 from . import activations, dropout, losses, normalization  # noqa: E402
 from .nn import conv, pooling  # noqa: E402
-from dlcore.functional import attention  # noqa: E402
+from dlcore.functional import attention, vision  # noqa: E402
 
-_SOURCES = (activations, losses, dropout, normalization, conv, pooling, attention)
+_SOURCES = (activations, losses, dropout, normalization, conv, pooling, attention, vision)
 
 __all__ = []
 for _module in _SOURCES:
