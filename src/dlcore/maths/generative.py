@@ -27,7 +27,6 @@ import numbers
 import numpy as np
 
 from ..checks import as_array, check_choice, check_int, check_range
-from ..functional import sigmoid
 from ..losses import BCEWithLogitsLoss
 from ..random import as_generator
 
@@ -42,6 +41,13 @@ _REDUCTIONS = ("none", "sum", "mean")
 def _softplus(x):
     """:math:`\\log(1 + e^x)` without overflow."""
     return np.logaddexp(0.0, x)
+
+
+def _expit(x):
+    """The logistic function (``scipy.special.expit``: one fast, stable ufunc)."""
+    from scipy.special import expit  # lazy: import dlcore stays NumPy-only
+
+    return expit(x)
 
 
 def _float(name, x):
@@ -437,20 +443,24 @@ class RBM:
 
     def p_h_given_v(self, v):
         """:math:`p(h_j = 1 \\mid v) = \\sigma(b + W^\\top v)_j`, shape (N, n_hidden)."""
-        return sigmoid(self.b + self._v(v) @ self.W)
+        return _expit(self.b + self._v(v) @ self.W)
 
     def p_v_given_h(self, h):
         """:math:`p(v_i = 1 \\mid h) = \\sigma(a + W h)_i`, shape (N, n_visible)."""
-        return sigmoid(self.a + self._h(h) @ self.W.T)
+        return _expit(self.a + self._h(h) @ self.W.T)
+
+    def _sweeps(self, v, k, gen):
+        """``k`` block-Gibbs sweeps from ``v`` (already checked); the training loops' kernel."""
+        for _ in range(k):
+            h = gen.random((len(v), self.n_hidden)) < _expit(self.b + v @ self.W)
+            v = (gen.random(v.shape) < _expit(self.a + h @ self.W.T)).astype(np.float64)
+        return v
 
     def gibbs_step(self, v, rng=None):
         """One block-Gibbs sweep: :math:`h \\sim p(h\\mid v)`, then :math:`v' \\sim
         p(v\\mid h)`. Returns the new visible sample (same shape as ``v``)."""
-        gen = as_generator(rng)
-        ph = self.p_h_given_v(v)
-        h = (gen.random(ph.shape) < ph).astype(np.float64)
-        pv = self.p_v_given_h(h)
-        return (gen.random(pv.shape) < pv).astype(np.float64)
+        v = self._v(v)
+        return self._sweeps(np.atleast_2d(v), 1, as_generator(rng)).reshape(v.shape)
 
     def reconstruct(self, v):
         """Mean-field reconstruction :math:`p(v \\mid h = p(h \\mid v))` (probabilities)."""
@@ -463,9 +473,9 @@ class RBM:
 
     # -- gradients of the mean log-likelihood (ascent directions)
     def _data_term(self, v):
-        ph = self.p_h_given_v(v)
+        ph = _expit(self.b + v @ self.W)
         n = max(len(v), 1)
-        return v.T @ ph / n, v.mean(axis=0), ph.mean(axis=0)
+        return v.T @ ph / n, v.sum(axis=0) / n, ph.sum(axis=0) / n
 
     def cd_grad(self, v, k: int = 1, rng=None):
         r"""Contrastive-divergence estimate (CD-k) of :math:`\nabla \frac1N\sum\log p(v_n)`.
@@ -489,9 +499,7 @@ class RBM:
         v = np.atleast_2d(self._v(v))
         k = check_int("k", k, minimum=1)
         gen = as_generator(rng)
-        vk = v
-        for _ in range(k):
-            vk = self.gibbs_step(vk, gen)
+        vk = self._sweeps(v, k, gen)
         dW0, da0, db0 = self._data_term(v)
         dWk, dak, dbk = self._data_term(vk)
         return dW0 - dWk, da0 - dak, db0 - dbk
@@ -528,7 +536,7 @@ class RBM:
         neg_f = -self.free_energy(states)
         p = np.exp(neg_f - neg_f.max())
         p /= p.sum()
-        ph = self.p_h_given_v(states)
+        ph = _expit(self.b + states @ self.W)
         dW0, da0, db0 = self._data_term(v)
         return dW0 - states.T @ (p[:, None] * ph), da0 - p @ states, db0 - p @ ph
 
