@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from ..checks import as_array, check_int
+from dlcore.checks import as_array, check_int  # absolute until issue 14
 
 __all__ = ["interpolate", "interpolate_indices", "interpolate_backward", "cat", "cat_backward"]
 __functional__ = ["interpolate", "cat"]
