@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 import dlcore.nn as nn
-from dlcore.dropout import mc_predict
+from dlcore.maths.dropout_bayes import mc_predict
 from harness import Case, layer_case
 
 

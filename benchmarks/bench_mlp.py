@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 import dlcore.nn as nn
-from dlcore.mlp import TwoLayerMLP
+from dlcore.maths.mlp import TwoLayerMLP
 from dlcore.optim import SGD
 from harness import Case
 

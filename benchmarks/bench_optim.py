@@ -4,7 +4,8 @@ import numpy as np
 import torch
 
 from dlcore.nn import Parameter
-from dlcore.optim import SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm_
+from dlcore.nn.utils import clip_grad_norm_
+from dlcore.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from harness import Case
 
 SHAPES = [(512, 256), (512,), (512, 512), (512,), (10, 512), (10,)]

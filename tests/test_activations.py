@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings, strategies as st
 
-import dlcore.activations as A
+import dlcore.functional.activation as A
 import dlcore.functional as F
 import dlcore.nn as nn
 from dlcore.gradcheck import check_module_gradients
@@ -325,10 +325,11 @@ def test_prelu_gradient_accumulates():
 
 
 def test_functional_exports_every_activation():
-    for name in A.__functional__:
+    exported = [name for name in F.__all__ if name in A.__all__]
+    for name in exported:
         assert getattr(F, name) is getattr(A, name)
         assert name in dir(TF) or name == "logsigmoid", name
-    assert set(A.NAMES) - {"sigmoid_base2"} <= set(A.__functional__)
+    assert set(A.NAMES) - {"sigmoid_base2"} <= set(exported)
 
 
 def test_bad_input_names_argument_and_value():
@@ -367,7 +368,7 @@ def test_bad_input_names_argument_and_value():
 # ---- widgets -----------------------------------------------------------------------------
 
 def test_activation_explorer_follows_its_controls():
-    from dlcore.widgets.activations import activation_curves, activation_explorer
+    from dlcore.book.widgets.activations import activation_curves, activation_explorer
 
     e = activation_explorer(label="tanh", eps=1e-2)
     first_png = e.image.value
@@ -393,7 +394,7 @@ def test_activation_explorer_follows_its_controls():
 
 
 def test_activation_explorer_callback_budget():
-    from dlcore.widgets.activations import ACTIVATIONS, activation_explorer
+    from dlcore.book.widgets.activations import ACTIVATIONS, activation_explorer
 
     e = activation_explorer()
     e.controls["label"].value = "gelu"            # first use imports scipy.special
@@ -405,7 +406,7 @@ def test_activation_explorer_callback_budget():
 
 
 def test_depth_explorer_shows_probe_depth_gradient_norms():
-    from dlcore.widgets.activations import depth_explorer, probe_depth
+    from dlcore.book.widgets.activations import depth_explorer, probe_depth
 
     e = depth_explorer(rng=0, width=16, batch=32)
     e.controls["depth"].value = 12
@@ -426,7 +427,7 @@ def test_depth_explorer_shows_probe_depth_gradient_norms():
 
 
 def test_probe_depth_gradients_match_torch_autograd():
-    from dlcore.widgets.activations import probe_depth
+    from dlcore.book.widgets.activations import probe_depth
 
     probe = probe_depth("tanh", "kaiming", depth=4, width=8, batch=16, rng=3)
     layers = []

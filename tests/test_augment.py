@@ -6,9 +6,8 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import dlcore.nn as nn
-from dlcore.augment import (flip, gaussian_noise, mix, mixup, random_flip, random_shift,
-                            shift)
-from dlcore.regularization import smooth_labels
+from dlcore.maths.augment import flip, gaussian_noise, mix, mixup, random_flip, random_shift, shift
+from dlcore.maths.regularization import smooth_labels
 from parity import close, t
 
 

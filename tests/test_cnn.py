@@ -9,11 +9,12 @@ from hypothesis import given, settings, strategies as st
 import dlcore.functional as dF
 import dlcore.nn as nn
 from dlcore.gradcheck import check_module_gradients
-from dlcore.im2col import im2col
-from dlcore.residual import Residual
-from dlcore.shapes import conv2d_output_size, pool2d_output_size, trace, vgg_spec
-from dlcore.widgets.cnn import (OUT_CURRENT, TAP_PAD, conv_arithmetic_explorer, conv_grids,
-                                grid_rgba, vgg_trace_explorer)
+from dlcore.functional._im2col import im2col
+from dlcore.maths.residual import Residual
+from dlcore.functional.conv import conv2d_output_size, pool2d_output_size
+from dlcore.maths.cnn_shapes import trace, vgg_spec
+from dlcore.book.widgets.cnn import (OUT_CURRENT, TAP_PAD, conv_arithmetic_explorer, conv_grids,
+                                     grid_rgba, vgg_trace_explorer)
 from parity import close, copy_params, t
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")

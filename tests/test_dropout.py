@@ -19,7 +19,8 @@ from hypothesis import given, settings, strategies as st
 
 import dlcore.functional as DF
 import dlcore.nn as nn
-from dlcore.dropout import BetaPosterior, keep_mask, mc_predict, multiplier, posterior
+from dlcore.functional.dropout import keep_mask, multiplier
+from dlcore.maths.dropout_bayes import BetaPosterior, mc_predict, posterior
 from dlcore.gradcheck import check_module_gradients
 from parity import close, t
 
@@ -408,7 +409,7 @@ def fastest_callback_ms(ex, name, values):
 
 
 def test_posterior_explorer_draws_the_posterior_and_its_interval():
-    from dlcore.widgets.dropout import posterior_explorer
+    from dlcore.book.widgets.dropout import posterior_explorer
 
     ex = posterior_explorer()
     ex.controls["total"].value = 10
@@ -426,7 +427,7 @@ def test_posterior_explorer_draws_the_posterior_and_its_interval():
 
 
 def test_mask_explorer_masks_are_nested_and_scaled():
-    from dlcore.widgets.dropout import mask_explorer
+    from dlcore.book.widgets.dropout import mask_explorer
 
     ex = mask_explorer()
     ex.controls["p"].value = 0.2
@@ -443,7 +444,7 @@ def test_mask_explorer_masks_are_nested_and_scaled():
 
 
 def test_mc_band_explorer_band_is_mean_plus_minus_two_std():
-    from dlcore.widgets.dropout import fit_mc_regression, mc_band_explorer
+    from dlcore.book.widgets.dropout import fit_mc_regression, mc_band_explorer
 
     model, x, y = fit_mc_regression(epochs=20)
     ex = mc_band_explorer(model, x, y, max_samples=40, rng=3)

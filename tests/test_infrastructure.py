@@ -10,11 +10,11 @@ import torch
 import dlcore
 import dlcore.nn as nn
 from dlcore.checks import check_range
-from dlcore.data import load_digits, make_moons, make_spirals, make_xor_blobs, truth_table
+from dlcore.book.data import load_digits, make_moons, make_spirals, make_xor_blobs, truth_table
 from dlcore.gradcheck import numerical_gradient, rel_error
 from dlcore.optim import SGD
 from dlcore.random import as_generator
-from dlcore.train import batches, fit
+from dlcore.book.train import batches, fit
 from parity import close, copy_params, t
 
 

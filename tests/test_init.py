@@ -1,4 +1,4 @@
-"""dlcore.init against torch.nn.init: gains, fans, bounds and standard deviations, and the
+"""dlcore.nn.init against torch.nn.init: gains, fans, bounds and standard deviations, and the
 distribution of the draws (Kolmogorov-Smirnov)."""
 
 import math
@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 from scipy import stats
 
-import dlcore.init as init
+import dlcore.nn.init as init
 import dlcore.nn as nn
 
 NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",

@@ -206,7 +206,7 @@ def test_bce(reduction, weighted):
 def test_bce_from_sigmoid_matches_bce_with_logits_until_the_clamp():
     z = np.array([3.0, -1.0, 0.0, 20.0, -20.0, 200.0])
     y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
-    p = dlcore.activations.sigmoid(z)
+    p = dlcore.functional.activation.sigmoid(z)
     from_p = F.binary_cross_entropy(p, y, reduction="none")
     from_z = F.binary_cross_entropy_with_logits(z, y, reduction="none")
     close(from_p[:5], from_z[:5], rtol=1e-6)
@@ -242,9 +242,10 @@ def test_nll(reduction, weighted, ignore_index, kind):
     rng = np.random.default_rng(10)
     C = 4
     shape = {"index": (7, C), "spatial": (3, C, 2, 5), "unbatched": (C,)}[kind]
-    x = dlcore.activations.log_softmax(rng.standard_normal(shape) * 3, 1 if len(shape) > 1 else 0)
+    x = dlcore.functional.activation.log_softmax(rng.standard_normal(shape) * 3,
+                                                 1 if len(shape) > 1 else 0)
     if kind == "index":
-        x[0] = dlcore.activations.log_softmax(np.array([1e4, -1e4, 0.0, 5e3]), 0)
+        x[0] = dlcore.functional.activation.log_softmax(np.array([1e4, -1e4, 0.0, 5e3]), 0)
     target_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
     target = rng.integers(0, C, target_shape)
     w = rng.uniform(0.3, 2.0, C) if weighted else None
@@ -267,8 +268,8 @@ def test_cross_entropy_is_nll_of_log_softmax():
 def test_kl_div(reduction, log_target, shape):
     rng = np.random.default_rng(12)
     cdim = 1 if len(shape) > 1 else 0
-    x = dlcore.activations.log_softmax(rng.standard_normal(shape) * 2, cdim)
-    p = dlcore.activations.softmax(rng.standard_normal(shape), cdim)
+    x = dlcore.functional.activation.log_softmax(rng.standard_normal(shape) * 2, cdim)
+    p = dlcore.functional.activation.softmax(rng.standard_normal(shape), cdim)
     if len(shape) == 2:
         p[0, 1] = 0.0  # 0 log 0 = 0
     y = np.log(np.maximum(p, 1e-300)) if log_target else p
@@ -370,15 +371,15 @@ def test_functional_forms(name, xkind, ykind, kwargs):
 def test_every_loss_is_exported_like_torch():
     import inspect
 
-    for name in dlcore.losses.__all__:
+    for name in dlcore.nn.loss.__all__:
         if name[0].isupper():
-            assert getattr(dlcore.nn, name) is getattr(dlcore.losses, name)
+            assert getattr(dlcore.nn, name) is getattr(dlcore.nn.loss, name)
             ours = list(inspect.signature(getattr(nn, name).__init__).parameters)[1:]
             theirs = [p for p in inspect.signature(getattr(torch.nn, name).__init__).parameters
                       if p not in ("self", "size_average", "reduce")]
             assert ours == theirs, name
-    for name in dlcore.losses.__functional__:
-        assert getattr(dlcore.functional, name) is getattr(dlcore.losses, name)
+    for name in dlcore.functional.loss.__all__:
+        assert getattr(dlcore.functional, name) is getattr(dlcore.functional.loss, name)
         ours = list(inspect.signature(getattr(F, name)).parameters)
         theirs = [p for p in inspect.signature(getattr(TF, name)).parameters
                   if p not in ("size_average", "reduce")]

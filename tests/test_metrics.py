@@ -1,4 +1,5 @@
-"""dlcore.metrics against scikit-learn: every average, the 0/0 conventions, ROC and calibration."""
+"""dlcore.maths.metrics against scikit-learn: every average, the 0/0 conventions, ROC and
+calibration."""
 
 
 import numpy as np
@@ -7,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
-from dlcore import metrics
+from dlcore.maths import metrics
 
 AVERAGES = ["binary", "micro", "macro", "weighted", None]
 ZERO_DIVISION = [0.0, 1.0, np.nan]
@@ -148,7 +149,7 @@ def test_import_stays_numpy_only():
     import subprocess
     import sys
 
-    code = ("import sys, dlcore.metrics; bad = [m for m in ('sklearn', 'scipy', 'torch', "
+    code = ("import sys, dlcore.maths.metrics; bad = [m for m in ('sklearn', 'scipy', 'torch', "
             "'matplotlib') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -8,11 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dlcore.nn as nn
-from dlcore.data import make_spirals, truth_table
+from dlcore.book.data import make_spirals, truth_table
 from dlcore.gradcheck import check_module_gradients, numerical_gradient, rel_error
-from dlcore.mlp import TwoLayerMLP, count_parameters, fit_lbfgs, merge_linear, xor_relu_network
+from dlcore.maths.mlp import (TwoLayerMLP, count_parameters, fit_lbfgs, merge_linear,
+                              xor_relu_network)
 from dlcore.optim import SGD
-from dlcore.train import batches
+from dlcore.book.train import batches
 from parity import close, copy_params, t
 
 TORCH_ACT = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}

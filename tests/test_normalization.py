@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 import dlcore.functional as DF
 import dlcore.nn as nn
 from dlcore.gradcheck import check_module_gradients, numerical_gradient
-from dlcore.normalization import (normal_pdf, normal_pdf_dmu, normal_pdf_dsigma, normal_pdf_dx,
-                                  normalize, normalize_backward)
+from dlcore.functional.normalization import normalize, normalize_backward
+from dlcore.maths.gaussian import normal_pdf, normal_pdf_dmu, normal_pdf_dsigma, normal_pdf_dx
 from parity import close as _close, copy_params, t
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)  # far inside the book-wide rtol=1e-7, atol=1e-9
@@ -307,7 +307,7 @@ def test_normal_pdf_matches_scipy_and_torch():
     for m, s in ((0.0, 1.0), (1.0, 2.0)):
         dist = torch.distributions.Normal(m, s)
         close(normal_pdf(grid, m, s), dist.log_prob(t(grid)).exp(), rtol=1e-13)
-    close(DF.normal_pdf(0.0), 1 / np.sqrt(2 * np.pi), rtol=1e-15)
+    close(normal_pdf(0.0), 1 / np.sqrt(2 * np.pi), rtol=1e-15)
 
 
 def test_normal_pdf_derivatives_by_central_differences_and_autograd():
@@ -342,7 +342,7 @@ def test_normal_pdf_tails_and_bad_sigma():
 
 # -- the explorer ----------------------------------------------------------------------------
 def test_batch_norm_explorer_follows_its_sliders():
-    from dlcore.widgets.normalization import batch_norm_explorer, batch_stream
+    from dlcore.book.widgets.normalization import batch_norm_explorer, batch_stream
 
     e = batch_norm_explorer(rng=0)
     first_png = e.image.value
@@ -371,7 +371,7 @@ def test_batch_norm_explorer_follows_its_sliders():
 
 @pytest.mark.parametrize("momentum", [0.01, 0.1, 1.0])
 def test_explorer_simulation_is_what_the_layer_does(momentum):
-    from dlcore.widgets.normalization import batch_stream, simulate_batch_norm
+    from dlcore.book.widgets.normalization import batch_stream, simulate_batch_norm
 
     z = batch_stream(steps=25, rng=1)
     out = simulate_batch_norm(z, 7, 1.5, 0.5, 2.0, -1.0, momentum)
@@ -390,7 +390,7 @@ def test_explorer_simulation_is_what_the_layer_does(momentum):
 
 
 def test_batch_norm_explorer_callback_budget():
-    from dlcore.widgets.normalization import batch_norm_explorer
+    from dlcore.book.widgets.normalization import batch_norm_explorer
 
     e = batch_norm_explorer(rng=0)
     times = []

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from dlcore.nn import Parameter
-from dlcore.optim import (SGD, Adagrad, Adam, AdamW, RMSprop, clip_grad_norm_, clip_grad_value_,
-                          get_total_norm)
-from dlcore.optim.clip import NonFiniteNormError
-from dlcore.optim.surfaces import SURFACES, beale, quadratic, rosenbrock, saddle, trajectory
+from dlcore.nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
+from dlcore.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from dlcore.nn.utils.clip_grad import NonFiniteNormError
+from dlcore.maths.surfaces import SURFACES, beale, quadratic, rosenbrock, saddle, trajectory
 from parity import close, t
 
 SHAPES = [(3, 4), (5,)]
@@ -363,7 +363,7 @@ def test_parity_margins_are_wide():
 # -- the optimizer playground -----------------------------------------------------------------
 
 def test_playground_draws_the_runs_and_follows_its_controls():
-    from dlcore.widgets.optimizers import optimizer_playground
+    from dlcore.book.widgets.optimizers import optimizer_playground
 
     e = optimizer_playground("quadratic", steps=60)
     assert e.artists["start"].get_data() == ([1.0], [1.0])
@@ -382,7 +382,7 @@ def test_playground_draws_the_runs_and_follows_its_controls():
 
 
 def test_playground_survives_divergence_and_meets_the_budget():
-    from dlcore.widgets.optimizers import optimizer_playground
+    from dlcore.book.widgets.optimizers import optimizer_playground
 
     e = optimizer_playground()
     times = []

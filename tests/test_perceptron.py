@@ -8,9 +8,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcore.data import truth_table
-from dlcore.perceptron import (GATE_NAMES, Perceptron, StepNetwork, check_binary_labels,
-                               gate_name, gate_table, step, xor_step_network)
+from dlcore.book.data import truth_table
+from dlcore.maths.perceptron import (GATE_NAMES, Perceptron, StepNetwork, check_binary_labels,
+                                     gate_name, gate_table, step, xor_step_network)
 from parity import close, t
 
 
@@ -195,7 +195,7 @@ def test_step_network_bad_shapes():
 
 # -- the explorers ------------------------------------------------------------------------
 def test_boundary_segment():
-    from dlcore.widgets.perceptron import boundary_segment
+    from dlcore.book.widgets.perceptron import boundary_segment
     xs, ys = boundary_segment([1.0, 2.0], -1.0, limit=3.0)
     close(np.array(xs) + 2 * np.array(ys) - 1.0, [0.0, 0.0], atol=1e-15)
     xs, ys = boundary_segment([5.0, 0.0], 2.0, limit=3.0)  # vertical line x1 = -0.4
@@ -204,7 +204,7 @@ def test_boundary_segment():
 
 
 def test_perceptron_rule_explorer_replays_the_rule():
-    from dlcore.widgets.perceptron import perceptron_rule_explorer, separable_points
+    from dlcore.book.widgets.perceptron import perceptron_rule_explorer, separable_points
     e = perceptron_rule_explorer(epochs=8, start=0, rng=0)
     assert e.artists["line"].get_xdata() == [] and "nothing visited" in e.status.value
     X, y = separable_points(30, rng=0)
@@ -235,8 +235,8 @@ def test_perceptron_rule_explorer_replays_the_rule():
 
 
 def test_mlp_boundary_explorer_follows_training():
-    from dlcore.data import make_moons
-    from dlcore.widgets.perceptron import mlp_boundary_explorer
+    from dlcore.book.data import make_moons
+    from dlcore.book.widgets.perceptron import mlp_boundary_explorer
     e = mlp_boundary_explorer(max_epochs=40, every=10, grid=20, rng=0)
     surface = np.asarray(e.artists["surface"].get_array())
     assert surface.shape == (20, 20) and 0 <= surface.min() and surface.max() <= 1

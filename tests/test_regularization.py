@@ -9,11 +9,11 @@ from hypothesis import given, settings, strategies as st
 import dlcore.nn as nn
 from dlcore.gradcheck import numerical_gradient, rel_error
 from dlcore.optim import SGD
-from dlcore.regularization import (EarlyStopping, elastic_net, ensemble_error, l1_penalty,
-                                   l1_penalty_backward, l2_penalty, l2_penalty_backward, lasso,
-                                   penalized_parameters, ridge, smooth_labels, soft_threshold,
-                                   vector_norm, vector_norm_backward)
-from dlcore.train import fit
+from dlcore.maths.regularization import (EarlyStopping, elastic_net, ensemble_error, l1_penalty,
+                                         l1_penalty_backward, l2_penalty, l2_penalty_backward,
+                                         lasso, penalized_parameters, ridge, smooth_labels,
+                                         soft_threshold, vector_norm, vector_norm_backward)
+from dlcore.book.train import fit
 from parity import close, copy_params, t
 
 ORDS = [2, 1, float("inf"), -float("inf"), 0, 3, 0.5, 1.5, -1, -2.5]
@@ -446,7 +446,7 @@ def test_early_stopping_arguments_are_checked():
 
 # -- widgets --------------------------------------------------------------------------------
 def test_gd_learning_curves_equal_explicit_gradient_descent():
-    from dlcore.widgets.regularization import gd_learning_curves
+    from dlcore.book.widgets.regularization import gd_learning_curves
 
     rng = np.random.default_rng(0)
     x, xv = rng.uniform(-1, 1, 12), rng.uniform(-1, 1, 30)
@@ -468,7 +468,7 @@ def test_gd_learning_curves_equal_explicit_gradient_descent():
 
 
 def test_coefficient_path_explorer_shows_sparsity():
-    from dlcore.widgets.regularization import coefficient_path_explorer
+    from dlcore.book.widgets.regularization import coefficient_path_explorer
 
     e = coefficient_path_explorer(rng=0)
     options = [v for _, v in e.controls["alpha"].options]
@@ -487,7 +487,7 @@ def test_coefficient_path_explorer_shows_sparsity():
 
 
 def test_overfitting_explorer_marks_the_early_stopping_epoch():
-    from dlcore.widgets.regularization import overfitting_explorer
+    from dlcore.book.widgets.regularization import overfitting_explorer
 
     e = overfitting_explorer(rng=0, patience=10)
     times = []

@@ -1,4 +1,5 @@
-"""dlcore.shapes: output-size formulas against the shapes torch computes, the tracer, VGG."""
+"""The output-size formulas of dlcore.functional.conv against the shapes torch computes, and
+dlcore.maths.cnn_shapes: the tracer, VGG."""
 
 import numpy as np
 import pytest
@@ -6,8 +7,9 @@ import torch
 import torch.nn.functional as F
 
 import dlcore.nn as nn
-from dlcore.shapes import (VGG_CONFIGS, build, conv2d_output_size, conv_transpose2d_output_size,
-                           format_trace, pool2d_output_size, same_padding, trace, vgg_spec)
+from dlcore.functional.conv import (conv2d_output_size, conv_transpose2d_output_size,
+                                    pool2d_output_size, same_padding)
+from dlcore.maths.cnn_shapes import VGG_CONFIGS, build, format_trace, trace, vgg_spec
 
 # torch's own warning about an extra padded copy, not about anything dlcore does
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")

@@ -5,8 +5,8 @@ import pytest
 
 import dlcore.nn as nn
 from dlcore.optim import SGD
-from dlcore.widgets.training import (noisy_xor, outlier_data, outlier_explorer, robust_line_fit,
-                                     train_mlp_grid, training_dashboard)
+from dlcore.book.widgets.training import (noisy_xor, outlier_data, outlier_explorer,
+                                          robust_line_fit, train_mlp_grid, training_dashboard)
 
 
 def _objective(loss, x, y, w, b):

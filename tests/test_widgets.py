@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlcore.widgets.linear import line_data, linear_fit_explorer
+from dlcore.book.widgets.linear import line_data, linear_fit_explorer
 
 
 def test_linear_explorer_follows_its_sliders():

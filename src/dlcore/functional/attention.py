@@ -27,15 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# absolute imports until dlcore/functional/ is a package (issue 14)
-from dlcore.checks import as_array, check_range
-from dlcore.random import as_generator
+from ..checks import as_array, check_range
+from ..random import as_generator
 
 __all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward",
            "sdpa_forward", "sdpa_backward", "AttentionContext", "causal_mask",
            "masked_softmax"]
-
-__functional__ = ("scaled_dot_product_attention",)
 
 
 def causal_mask(L: int, S: int) -> np.ndarray:

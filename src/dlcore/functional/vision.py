@@ -20,10 +20,9 @@ import numbers
 
 import numpy as np
 
-from dlcore.checks import as_array, check_int  # absolute until issue 14
+from ..checks import as_array, check_int
 
 __all__ = ["interpolate", "interpolate_indices", "interpolate_backward", "cat", "cat_backward"]
-__functional__ = ["interpolate", "cat"]
 
 _MODES = ("nearest",)
 

@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 
 from ..checks import as_array, check_choice, check_int, check_range
-from ..losses import BCEWithLogitsLoss
+from ..nn.loss import BCEWithLogitsLoss
 from ..random import as_generator
 
 __all__ = ["reparameterize", "reparameterize_backward", "gaussian_kl", "gaussian_kl_backward",

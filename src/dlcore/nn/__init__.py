@@ -1,28 +1,51 @@
 """Layers, containers and losses (the counterpart of ``torch.nn``).
 
-Each sub-module holds one idea; this package re-exports their public names.
+Each sub-module holds one idea and this package re-exports its public names; the maths the
+layers call is in :mod:`dlcore.functional`. ``dlcore.nn.init`` (``torch.nn.init``) and
+``dlcore.nn.utils`` (``torch.nn.utils``: gradient clipping, sequence packing) are
+sub-modules, as in PyTorch.
 """
 
-from .module import *  # noqa: F401,F403  Parameter, Module, Sequential
-from .linear import *  # noqa: F401,F403  Linear, Identity, Flatten
-from .activation import *  # noqa: F401,F403
-from .conv import *  # noqa: F401,F403
-from .pooling import *  # noqa: F401,F403
-from .dropout import *  # noqa: F401,F403
-from .normalization import *  # noqa: F401,F403
-from .sparse import *  # noqa: F401,F403  Embedding
-from .attention import *  # noqa: F401,F403  MultiheadAttention
-from .transformer import *  # noqa: F401,F403  TransformerEncoderLayer, TransformerEncoder
-from .rnn import *  # noqa: F401,F403  RNN, LSTM, GRU and their cells, LockedDropout
-from .upsampling import *  # noqa: F401,F403  Upsample
-from .concat import *  # noqa: F401,F403  Concat
-from . import utils  # noqa: F401  dlcore.nn.utils.rnn
-from ..losses import *  # noqa: F401,F403
+from . import init, utils
+from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                         LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
+                         Softplus, Softsign, Tanh)
+from .attention import MultiheadAttention
+from .concat import Concat
+from .conv import Conv2d
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .linear import Flatten, Identity, Linear
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
+                   KLDivLoss, L1Loss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
+                   SmoothL1Loss)
+from .module import Module, Parameter, Sequential
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .pooling import AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LockedDropout, LSTMCell, RNNCell, locked_mask
+from .sparse import Embedding
+from .transformer import (TransformerEncoder, TransformerEncoderLayer,
+                          generate_square_subsequent_mask)
+from .upsampling import Upsample
 
-from . import (activation, conv, dropout, linear, module, normalization, pooling,  # noqa: F401
-               sparse, attention, transformer, rnn, upsampling, concat)
-from .. import losses as _losses
-
-__all__ = [name for m in (module, linear, activation, conv, pooling, dropout, normalization,
-                          sparse, attention, transformer, rnn, upsampling, concat, _losses)
-           for name in m.__all__ if name[0].isupper()]
+__all__ = [
+    # module, linear
+    "Parameter", "Module", "Sequential", "Linear", "Identity", "Flatten",
+    # activation
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Hardswish", "ELU",
+    "SELU", "CELU", "Softmax", "LogSoftmax", "Sigmoid", "Tanh", "LogSigmoid", "Softplus",
+    "SiLU", "Mish", "GELU", "Softsign",
+    # conv, pooling, dropout, normalization, upsampling, concat
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "Upsample", "Concat",
+    # sparse, recurrent, attention, transformer
+    "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "LockedDropout",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    # loss
+    "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
+    "MultiLabelSoftMarginLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "MultiMarginLoss",
+    "CosineEmbeddingLoss",
+    # functions kept here because the layers' users call them (not torch.nn names)
+    "generate_square_subsequent_mask", "locked_mask",
+    # sub-modules
+    "init", "utils",
+]

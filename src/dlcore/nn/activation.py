@@ -1,24 +1,29 @@
-r"""Activation layers: each wraps a function of ``dlcore.activations`` with its backward.
+r"""Activation layers (the activations of ``torch.nn``): each wraps a function of
+:mod:`dlcore.functional.activation` with its backward.
 
 Shapes: every element-wise layer maps an input of any shape ``(*)`` to an output of the same
 shape, and ``backward(grad_out)`` returns :math:`g \odot f'(x)`, with :math:`f'` from
-``dlcore.activations`` (PyTorch's values at the kinks). ``Softmax``/``LogSoftmax`` act along
-``dim``; ``PReLU`` learns its slopes. Layers with PyTorch's ``inplace`` option overwrite a
-floating-point NumPy input when it is True, as PyTorch does.
+:mod:`dlcore.functional.activation` (PyTorch's values at the kinks). ``Softmax``/``LogSoftmax``
+act along ``dim``; ``PReLU`` learns its slopes. Layers with PyTorch's ``inplace`` option
+overwrite a floating-point NumPy input when it is True, as PyTorch does. The rectifiers and
+softmax come first, then the smooth layers (Sigmoid, Tanh, LogSigmoid, Softplus, SiLU, Mish,
+GELU, Softsign).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .. import activations as A
-from .. import activations_rectifiers as R
-from ..activations_smooth import _store
 from ..checks import as_array, check_choice, check_int, check_range
+from ..functional import activation as A
+from ..functional.activation import _store
 from .module import Module, Parameter
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Hardswish",
-           "ELU", "SELU", "CELU", "Softmax", "LogSoftmax"]  # extended below with the smooth layers
+           "ELU", "SELU", "CELU", "Softmax", "LogSoftmax",
+           "Sigmoid", "Tanh", "LogSigmoid", "Softplus", "SiLU", "Mish", "GELU", "Softsign"]
 
 
 def _grad_like(grad_out, saved, dtype=None):
@@ -32,8 +37,8 @@ def _grad_like(grad_out, saved, dtype=None):
 class _Elementwise(Module):
     """Shared plumbing: ``forward`` keeps what the derivative needs, ``backward`` uses it.
 
-    Sub-classes set ``_fn``/``_grad`` (functions of ``dlcore.activations``) and return their
-    keyword arguments from ``_kwargs``; by default the input is kept and backward multiplies
+    Sub-classes set ``_fn``/``_grad`` (functions of ``dlcore.functional.activation``) and
+    return their keyword arguments from ``_kwargs``; by default the input is kept and backward multiplies
     by ``_grad(x)``. Layers on the benchmark path override ``_forward(x) -> (y, saved)``
     (``saved`` a dict of arrays shaped like ``x``) and ``_backward(g, **saved)`` to keep
     intermediates instead, as PyTorch saves its results, so backward recomputes no
@@ -94,7 +99,7 @@ class _ExpLinear(_Elementwise):
 
     def _forward(self, x):
         alpha, scale, input_scale = self._params()
-        arg = R._exp_linear_arg(x, input_scale)
+        arg = A._exp_linear_arg(x, input_scale)
         y = np.expm1(arg)
         y *= scale * alpha
         positive = np.maximum(x, 0)
@@ -104,7 +109,7 @@ class _ExpLinear(_Elementwise):
         return y, {"x": x, "arg": arg}
 
     def _backward(self, g, x, arg):
-        out = R._exp_linear_grad(x, *self._params(), arg=arg)
+        out = A._exp_linear_grad(x, *self._params(), arg=arg)
         out *= g
         return out
 
@@ -189,13 +194,13 @@ class Hardswish(_QuietInplace):
     _fn, _grad = staticmethod(A.hardswish), staticmethod(A.hardswish_grad)
 
     def _forward(self, x):
-        t = R._hardswish_gate(x)  # kept: the derivative is (t + x 1[-3 < x < 3]) / 6
+        t = A._hardswish_gate(x)  # kept: the derivative is (t + x 1[-3 < x < 3]) / 6
         y = np.multiply(x, t)
         y /= 6
         return y, {"x": x, "t": t}
 
     def _backward(self, g, x, t):
-        out = R._hardswish_grad(x, t)
+        out = A._hardswish_grad(x, t)
         out *= g
         return out
 
@@ -296,7 +301,7 @@ class CELU(_Alpha):
 
 class SELU(_ExpLinear, _Inplace):
     r""":math:`\lambda x` for :math:`x > 0`, :math:`\lambda\alpha(e^x - 1)` otherwise
-    (``dlcore.activations.SELU_SCALE``, ``SELU_ALPHA``).
+    (``dlcore.functional.activation.SELU_SCALE``, ``SELU_ALPHA``).
 
     Examples
     --------
@@ -379,7 +384,7 @@ class _AlongDim(Module):
 
 class Softmax(_AlongDim):
     r"""Softmax along ``dim``; backward is the Jacobian-vector product
-    :math:`y \odot (g - \sum_j g_j y_j)` (``dlcore.activations.softmax_backward``).
+    :math:`y \odot (g - \sum_j g_j y_j)` (``dlcore.functional.activation.softmax_backward``).
 
     Examples
     --------
@@ -415,10 +420,252 @@ class LogSoftmax(_AlongDim):
         (y,) = self._saved("y")
         return A.log_softmax_backward(_grad_like(grad_out, y), y, self.dim)
 
+# ----------------------------------------------------------------------------------------
+# Smooth layers
+# ----------------------------------------------------------------------------------------
 
-# The smooth layers live in their own module (it builds on the classes above); re-exported
-# here because ``dlcore.nn`` gathers the layers from this module's ``__all__``.
-from .activation_smooth import *  # noqa: E402,F401,F403
-from .activation_smooth import __all__ as _smooth_all  # noqa: E402
+class SiLU(_Inplace):
+    r"""SiLU / Swish :math:`x\sigma(x)`; backward uses the saved output :math:`y` and
+    :math:`\sigma(x)`: :math:`\sigma(1 + x(1 - \sigma)) = \sigma + y(1 - \sigma)`.
 
-__all__ += _smooth_all
+    Examples
+    --------
+    >>> SiLU()(np.array([0.0, 2.0]))
+    array([0.        , 1.76159416])
+    """
+
+    _fn, _grad = staticmethod(A.silu), staticmethod(A.silu_grad)
+
+    def _forward(self, x):
+        s = A._sigmoid(x)
+        y = np.multiply(x, s)
+        return y, {"y": y, "s": s}
+
+    def _backward(self, g, y, s):
+        out = np.subtract(1, s)  # sigma (1 + x (1 - sigma)) = sigma + y (1 - sigma)
+        out *= y
+        out += s
+        out *= g
+        return out
+
+
+class Mish(_Inplace):
+    r"""Mish :math:`x \tanh(\log(1 + e^x))`.
+
+    Examples
+    --------
+    >>> Mish()(np.array([1.0]))
+    array([0.86509839])
+    """
+
+    _fn, _grad = staticmethod(A.mish), staticmethod(A.mish_grad)
+
+    def _forward(self, x):
+        ell = A._log1p_exp_neg_abs(x)
+        th = np.maximum(x, 0, out=A._like(x))  # _like: a 0-d result stays an array
+        th += ell
+        np.tanh(th, out=th)  # tanh(softplus(x))
+        return np.multiply(x, th), {"x": x, "ell": ell, "th": th}
+
+    def _backward(self, g, x, ell, th):
+        # tanh(sp) + x sigma(x) (1 - tanh^2 sp), sigma(x) = exp(min(x, 0) - ell)
+        s = np.minimum(x, 0, out=A._like(x))
+        s -= ell
+        np.exp(s, out=s)
+        out = np.multiply(th, th, out=A._like(th))
+        np.subtract(1, out, out=out)
+        out *= s
+        out *= x
+        out += th
+        out *= g
+        return out
+
+
+class Softplus(_Elementwise):
+    r""":math:`\frac1\beta \log(1 + e^{\beta x})`, linear (``x``) where :math:`\beta x >`
+    ``threshold``.
+
+    Examples
+    --------
+    >>> Softplus(beta=2.0)(np.array([0.0, 50.0]))
+    array([ 0.34657359, 50.        ])
+    """
+
+    _fn, _grad = staticmethod(A.softplus), staticmethod(A.softplus_grad)
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+        A.softplus(np.zeros(1), beta, threshold)  # validate now
+
+    def _kwargs(self):
+        return {"beta": self.beta, "threshold": self.threshold}
+
+    def _forward(self, x):
+        x, z, linear, beta = A._softplus_parts(x, self.beta, self.threshold)
+        ell = A._log1p_exp_neg_abs(z)
+        y = np.maximum(z, 0)
+        y += ell
+        if beta != 1:
+            y /= beta
+        if linear.any():
+            y = A._blend(linear, x, y)
+        return y, {"z": z, "ell": ell, "linear": linear}
+
+    def _backward(self, g, z, ell, linear):
+        out = np.minimum(z, 0, out=A._like(z))  # sigma(z) = exp(min(z, 0) - log(1 + e^{-|z|}))
+        out -= ell
+        np.exp(out, out=out)
+        if linear.any():
+            out = A._blend(linear, out.dtype.type(1), out)
+        out *= g
+        return out
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class GELU(_Elementwise):
+    r""":math:`x\Phi(x)`, or PyTorch's tanh approximation with ``approximate="tanh"``.
+
+    Examples
+    --------
+    >>> GELU()(np.array([1.0])), GELU(approximate="tanh")(np.array([1.0]))
+    (array([0.84134475]), array([0.84119199]))
+    """
+
+    _fn, _grad = staticmethod(A.gelu), staticmethod(A.gelu_grad)
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = check_choice("approximate", approximate, ("none", "tanh"))
+
+    def _kwargs(self):
+        return {"approximate": self.approximate}
+
+    def _forward(self, x):
+        return self._forward_tanh(x) if self.approximate == "tanh" else self._forward_exact(x)
+
+    def _backward(self, g, **saved):
+        out = self._backward_tanh(**saved) if "slope" in saved else self._backward_exact(**saved)
+        out *= g
+        return out
+
+    @staticmethod
+    def _forward_exact(x):
+        cdf = A._ndtr(x)
+        return np.multiply(x, cdf), {"x": x, "cdf": cdf}
+
+    @staticmethod
+    def _backward_exact(x, cdf):
+        with np.errstate(over="ignore"):  # x^2 = inf beyond 1e154 gives exp(-inf) = 0, exactly
+            out = np.multiply(x, x, out=A._like(x))  # Phi(x) + x exp(-x^2/2) / sqrt(2 pi)
+        out *= -0.5
+        np.exp(out, out=out)
+        out *= x
+        out *= 1 / math.sqrt(2 * math.pi)
+        out += cdf
+        return out
+
+    @staticmethod
+    def _forward_tanh(x):
+        # u = c x (1 + k x^2) with c = sqrt(2/pi), k = 0.044715, on x clipped to +-100
+        xc = np.clip(x, -A._GELU_CLIP, A._GELU_CLIP)
+        slope = np.multiply(xc, xc)
+        th = np.multiply(slope, A._SQRT_2_OVER_PI * A._GELU_KAPPA, out=A._like(slope))
+        th += A._SQRT_2_OVER_PI
+        th *= xc
+        np.tanh(th, out=th)
+        slope *= 3 * A._SQRT_2_OVER_PI * A._GELU_KAPPA  # du/dx = c (1 + 3 k x^2), kept
+        slope += A._SQRT_2_OVER_PI
+        y = np.add(th, 1)
+        y *= x
+        y *= 0.5
+        return y, {"xc": xc, "th": th, "slope": slope}
+
+    @staticmethod
+    def _backward_tanh(xc, th, slope):
+        out = np.multiply(th, th, out=A._like(th))  # (1 + tanh u)/2 + x (1 - tanh^2 u) du/dx / 2
+        np.subtract(1, out, out=out)
+        out *= slope
+        out *= xc
+        out += th
+        out += 1
+        out *= 0.5
+        return out
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softsign(_Elementwise):
+    r""":math:`x / (1 + |x|)`; backward :math:`g / (1 + |x|)^2`.
+
+    Examples
+    --------
+    >>> Softsign()(np.array([-1.0, 3.0]))
+    array([-0.5 ,  0.75])
+    """
+
+    _fn, _grad = staticmethod(A.softsign), staticmethod(A.softsign_grad)
+
+
+class LogSigmoid(_Elementwise):
+    r""":math:`\log\sigma(x)`; backward :math:`g\,\sigma(-x)`.
+
+    Examples
+    --------
+    >>> LogSigmoid()(np.array([0.0]))
+    array([-0.69314718])
+    """
+
+    _fn, _grad = staticmethod(A.logsigmoid), staticmethod(A.logsigmoid_grad)
+
+
+class Sigmoid(Module):
+    r"""Logistic sigmoid; backward uses :math:`\sigma'(x) = \sigma(x)(1 - \sigma(x))` from the
+    saved output, as PyTorch does.
+
+    Examples
+    --------
+    >>> m = Sigmoid(); m(np.array([0.0])); m.backward(np.array([1.0]))
+    array([0.5])
+    array([0.25])
+    """
+
+    def forward(self, x):
+        y = A.sigmoid(x)
+        self._save(y=y)
+        return y
+
+    def backward(self, grad_out):
+        (y,) = self._saved("y")
+        out = np.subtract(1, y)
+        out *= y
+        out *= _grad_like(grad_out, y)
+        return out
+
+
+class Tanh(Module):
+    r"""Hyperbolic tangent; backward uses :math:`\tanh'(x) = 1 - \tanh^2(x)` from the saved
+    output.
+
+    Examples
+    --------
+    >>> m = Tanh(); m(np.array([0.0])); m.backward(np.array([2.0]))
+    array([0.])
+    array([2.])
+    """
+
+    def forward(self, x):
+        y = A.tanh(x)
+        self._save(y=y)
+        return y
+
+    def backward(self, grad_out):
+        (y,) = self._saved("y")
+        out = np.multiply(y, y, out=A._like(y))
+        np.subtract(1, out, out=out)
+        out *= _grad_like(grad_out, y)
+        return out

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dropout as D
+from ..checks import check_choice
+from ..functional.dropout import (MODES, _channels1d, _channels2d, _channels3d, _elementwise,
+                                  check_p)
 from ..random import as_generator
 from .module import Module
 
@@ -25,13 +27,13 @@ class _DropoutNd(Module):
     with ``rng=0`` draws the same sequence of masks in every run.
     """
 
-    _impl = None  # the dlcore.dropout body that checks ranks, draws the mask and applies it
+    _impl = None  # the dlcore.functional.dropout body: checks ranks, draws the mask, applies it
 
     def __init__(self, p: float = 0.5, inplace: bool = False, mode: str = "inverted",
                  rng=None):
         super().__init__()
-        self.mode = D.check_choice("mode", mode, D.MODES)
-        self.p = D.check_p(p, mode)
+        self.mode = check_choice("mode", mode, MODES)
+        self.p = check_p(p, mode)
         self.inplace = bool(inplace)
         self.generator = as_generator(rng)
 
@@ -91,7 +93,7 @@ class Dropout(_DropoutNd):
     array([1., 1., 1.])
     """
 
-    _impl = staticmethod(D._elementwise)
+    _impl = staticmethod(_elementwise)
 
 
 class Dropout1d(_DropoutNd):
@@ -108,7 +110,7 @@ class Dropout1d(_DropoutNd):
            [0., 0., 0., 0.]])
     """
 
-    _impl = staticmethod(D._channels1d)
+    _impl = staticmethod(_channels1d)
 
 
 class Dropout2d(_DropoutNd):
@@ -129,7 +131,7 @@ class Dropout2d(_DropoutNd):
     True
     """
 
-    _impl = staticmethod(D._channels2d)
+    _impl = staticmethod(_channels2d)
 
 
 class Dropout3d(_DropoutNd):
@@ -143,4 +145,4 @@ class Dropout3d(_DropoutNd):
     array([2., 2., 0., 0.])
     """
 
-    _impl = staticmethod(D._channels3d)
+    _impl = staticmethod(_channels3d)

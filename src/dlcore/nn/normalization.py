@@ -1,9 +1,9 @@
 r"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm``.
 
-The forward maths is in :mod:`dlcore.normalization`. Layer and group norm keep :math:`\hat x`
-and :math:`1/\sqrt{\sigma^2 + \epsilon}` and run the compact backward pass
-(:func:`dlcore.normalization.normalize_backward`); batch norm keeps its input, the mean and
-:math:`1/\sqrt{\sigma^2 + \epsilon}` and recomputes :math:`\hat x` in its backward pass
+The forward maths is in :mod:`dlcore.functional.normalization`. Layer and group norm keep
+:math:`\hat x` and :math:`1/\sqrt{\sigma^2 + \epsilon}` and run the compact backward pass
+(:func:`dlcore.functional.normalization.normalize_backward`); batch norm keeps its input, the
+mean and :math:`1/\sqrt{\sigma^2 + \epsilon}` and recomputes :math:`\hat x` in its backward pass
 (``_batch_norm_backward``), which saves a full-size array. With :math:`G = \partial L/\partial y`:
 
 .. math::
@@ -23,9 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import as_array, check_int, check_range
-from ..normalization import (_as_shape, _batch_norm_backward, _batch_norm_forward,
-                             _channel_shape, _check_values_per_channel,
-                             _group_norm_forward, _layer_norm_forward, normalize_backward)
+from ..functional.normalization import (_as_shape, _batch_norm_backward, _batch_norm_forward,
+                                        _channel_shape, _check_values_per_channel,
+                                        _group_norm_forward, _layer_norm_forward,
+                                        normalize_backward)
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]

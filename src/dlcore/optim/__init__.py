@@ -1,16 +1,13 @@
-"""Optimizers, learning-rate schedulers and gradient clipping (the counterpart of
-``torch.optim`` and ``torch.nn.utils.clip_grad_*``).
+"""Optimizers and learning-rate schedulers (the counterpart of ``torch.optim``).
 
-The 2-D test functions for optimizers live in :mod:`dlcore.optim.surfaces` (import it
-explicitly)."""
+Gradient clipping is in :mod:`dlcore.nn.utils` (as ``torch.nn.utils.clip_grad_norm_``); the
+2-D test functions for optimizers are in :mod:`dlcore.maths.surfaces`."""
 
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .clip import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "clip_grad_norm_",
-           "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]

@@ -15,7 +15,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 
-from ..checks import check_int, check_range
+from ..checks import check_choice, check_int, check_range
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
@@ -314,8 +314,240 @@ class LinearLR(LRScheduler):
         s, f, T = self.start_factor, self.end_factor, self.total_iters
         return [base * (s + (f - s) * min(T, self.last_epoch) / T) for base in self.base_lrs]
 
+# ----------------------------------------------------------------------------------------
+# Metric-driven: ReduceLROnPlateau
+# ----------------------------------------------------------------------------------------
 
-# The composite and metric-driven schedulers live in their own modules, imported last because
-# they build on the classes above; ``dlcore.optim.lr_scheduler`` exports them all.
-from .lr_plateau import ReduceLROnPlateau  # noqa: E402
-from .lr_sequence import ChainedScheduler, SequentialLR  # noqa: E402
+class ReduceLROnPlateau(LRScheduler):
+    r"""Multiply the rate by ``factor`` when a metric has not improved for more than
+    ``patience`` epochs (``torch.optim.lr_scheduler.ReduceLROnPlateau``).
+
+    "Improved" means ``a < best * (1 - threshold)`` (``mode="min"``, ``threshold_mode="rel"``),
+    ``a < best - threshold`` (``"abs"``), or the mirror images for ``mode="max"``. After a
+    reduction, ``cooldown`` epochs pass during which bad epochs are not counted. The rate never
+    goes below ``min_lr`` (a number, or one per group), and a reduction smaller than ``eps`` is
+    skipped. ``step(metric)`` takes the metric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcore.nn import Parameter
+    >>> from dlcore.optim import SGD
+    >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+    >>> s = ReduceLROnPlateau(opt, patience=2)
+    >>> for loss in [1.0, 0.9, 0.9, 0.9, 0.9]:
+    ...     s.step(loss)
+    >>> s.get_last_lr()
+    [0.1]
+    """
+
+    def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr=0, eps: float = 1e-8):
+        self.factor = check_range("factor", factor, high=1.0, high_open=True,
+                                  what="ReduceLROnPlateau")
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        n = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != n:
+                raise ValueError(f"ReduceLROnPlateau min_lr must have one value per parameter "
+                                 f"group: expected {n} min_lrs, got {len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = list(min_lr)
+        else:
+            self.default_min_lr = min_lr
+            self.min_lrs = [min_lr] * n
+        self.patience = check_int("patience", patience, minimum=0)
+        self.cooldown = check_int("cooldown", cooldown, minimum=0)
+        self.eps = eps
+        self.last_epoch = 0
+        self._last_lr = _lrs(optimizer)
+        self._init_is_better(mode, threshold, threshold_mode)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    def _init_is_better(self, mode, threshold, threshold_mode) -> None:
+        self.mode = check_choice("mode", mode, ("min", "max"))
+        self.threshold_mode = check_choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        self.threshold = threshold
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def _is_better(self, a: float, best: float) -> bool:
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return a < best * (1.0 - self.threshold) if rel else a < best - self.threshold
+        return a > best * (self.threshold + 1.0) if rel else a > best + self.threshold
+
+    def step(self, metrics, epoch=None) -> None:
+        current = float(metrics)
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
+        self.last_epoch = epoch
+        if self._is_better(current, self.best):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = _lrs(self.optimizer)
+
+    def _reduce_lr(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise ValueError(f"ReduceLROnPlateau has {len(self.min_lrs)} min_lrs but the "
+                                 f"optimizer now has {len(groups)} parameter groups")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
+            old = float(group["lr"])
+            new = max(old * self.factor, min_lr)
+            if old - new > self.eps:
+                group["lr"] = new
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update(state_dict)
+        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+# ----------------------------------------------------------------------------------------
+# Schedulers made of schedulers: SequentialLR, ChainedScheduler
+# ----------------------------------------------------------------------------------------
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its
+    epoch 0 from the base rates), and so on: e.g. a ``LinearLR`` warm-up then a cosine decay.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcore.nn import Parameter
+    >>> from dlcore.optim import SGD
+    >>> from dlcore.optim.lr_scheduler import ExponentialLR, LinearLR
+    >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+    >>> warm = LinearLR(opt, start_factor=0.5, total_iters=2)
+    >>> decay = ExponentialLR(opt, gamma=0.5)
+    >>> s = SequentialLR(opt, [warm, decay], milestones=[2])
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(s.get_last_lr()[0]); s.step()
+    >>> lrs
+    [0.5, 0.75, 1.0, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer, schedulers: list, milestones: list, last_epoch: int = -1):
+        _check_optimizer(optimizer)
+        if len(schedulers) < 1:
+            raise ValueError("SequentialLR schedulers must hold at least one scheduler, got 0")
+        for i, s in enumerate(schedulers):
+            if not hasattr(s, "optimizer"):
+                raise TypeError(f"SequentialLR schedulers[{i}] must be a scheduler with an "
+                                f"`optimizer` attribute, got {type(s).__name__}")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"SequentialLR schedulers[{i}] is a ReduceLROnPlateau, which "
+                                 "needs a metric in step() and cannot be sequenced")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR schedulers[{i}] ({type(s).__name__}) belongs "
+                                 "to a different optimizer")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError("SequentialLR needs len(milestones) == len(schedulers) - 1, got "
+                             f"{len(milestones)} milestones for {len(schedulers)} schedulers")
+        self._schedulers = list(schedulers)
+        self._milestones = list(milestones)
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self.recursive_undo()
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = self._schedulers[idx].get_last_lr()
+
+    def recursive_undo(self, sched=None) -> None:
+        """Undo the initial step that each wrapped scheduler took when it was built."""
+        scheds = self if sched is None else sched
+        if hasattr(scheds, "_schedulers"):
+            for s in scheds._schedulers:
+                self.recursive_undo(s)
+        elif hasattr(scheds, "last_epoch"):
+            scheds.last_epoch -= 1
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        inner = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for s, sd in zip(self._schedulers, inner):
+            s.load_state_dict(sd)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers together, each multiplying the rate the previous one left.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcore.nn import Parameter
+    >>> from dlcore.optim import SGD
+    >>> from dlcore.optim.lr_scheduler import ExponentialLR, StepLR
+    >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+    >>> s = ChainedScheduler([ExponentialLR(opt, 0.5), StepLR(opt, 2, 0.1)])
+    >>> s.step(); s.step(); round(s.get_last_lr()[0], 12)   # 0.5**2 * 0.1
+    0.025
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler schedulers must hold at least one scheduler, "
+                             "got 0")
+        optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
+        _check_optimizer(optimizer)
+        for i, s in enumerate(schedulers):
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"ChainedScheduler schedulers[{i}] is a ReduceLROnPlateau, "
+                                 "which needs a metric in step()")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler schedulers[{i}] ({type(s).__name__}) "
+                                 "belongs to a different optimizer")
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = _lrs(optimizer)
+
+    def step(self) -> None:
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = _lrs(self.optimizer)
+
+    def state_dict(self) -> dict:
+        return SequentialLR.state_dict(self)
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        SequentialLR.load_state_dict(self, state_dict)

@@ -50,8 +50,8 @@ def attention_explorer(rng=0):
     """
     import ipywidgets as widgets
 
-    from ...plotting import figure  # dlcore.book.plotting after issue 14
-    from ...widgets.explorer import Explorer  # dlcore.book.widgets.explorer after issue 14
+    from ..plotting import figure
+    from .explorer import Explorer
 
     gen = as_generator(rng)
     q_all = gen.standard_normal((_L, _MAX_DK))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...nn.rnn import GRUCell, LSTMCell, RNNCell
-from ...plotting import figure
 from ...random import as_generator
-from ...widgets.explorer import Explorer
+from ..plotting import figure
+from .explorer import Explorer
 
 __all__ = ["jacobian_norms", "gradient_through_time_explorer", "gate_values_to_cell",
            "lstm_gate_explorer"]

@@ -1,0 +1,47 @@
+"""Stateless functions on arrays (the counterpart of ``torch.nn.functional``).
+
+Each sub-module holds one idea, forward and backward: :mod:`~dlcore.functional.activation`,
+:mod:`~dlcore.functional.loss`, :mod:`~dlcore.functional.conv`,
+:mod:`~dlcore.functional.pooling`, :mod:`~dlcore.functional.dropout`,
+:mod:`~dlcore.functional.normalization`, :mod:`~dlcore.functional.attention`,
+:mod:`~dlcore.functional.vision`. This package re-exports the functions PyTorch users
+know from ``torch.nn.functional``; the derivatives, backward kernels and helpers (``relu_grad``,
+``softmax_backward``, ``conv2d_output_size``, ``keep_mask``, ...) are reached through their
+sub-module. Nothing here imports :mod:`dlcore.nn`.
+
+As in PyTorch, ``dlcore.functional.dropout`` is the *function*; it hides the sub-module of the
+same name from attribute access, so reach that module's other names with
+``from dlcore.functional.dropout import keep_mask`` (an import statement finds the module).
+"""
+
+from .activation import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                         log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
+                         softmax, softplus, softsign, tanh)
+from .attention import scaled_dot_product_attention
+from .conv import conv2d
+from .dropout import dropout, dropout1d, dropout2d, dropout3d
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
+                   cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, multi_margin_loss,
+                   multilabel_soft_margin_loss, nll_loss, smooth_l1_loss)
+from .normalization import batch_norm, group_norm, layer_norm
+from .pooling import avg_pool2d, max_pool2d
+from .vision import cat, interpolate
+
+__all__ = [
+    # activation
+    "sigmoid", "tanh", "logsigmoid", "softplus", "silu", "mish", "gelu", "softsign", "relu",
+    "relu6", "hardtanh", "hardsigmoid", "hardswish", "leaky_relu", "prelu", "elu", "selu",
+    "celu", "softmax", "log_softmax",
+    # loss
+    "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",
+    "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss",
+    # dropout
+    "dropout", "dropout1d", "dropout2d", "dropout3d",
+    # normalization
+    "batch_norm", "layer_norm", "group_norm",
+    # conv, pooling
+    "conv2d", "max_pool2d", "avg_pool2d",
+    # attention, vision
+    "scaled_dot_product_attention", "interpolate", "cat",
+]

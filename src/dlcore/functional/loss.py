@@ -1,0 +1,728 @@
+r"""Loss functions and their gradients, as functions on arrays (the losses of
+``torch.nn.functional``).
+
+Each loss is a pair of kernels: ``_<loss>_forward(...)`` returns ``(loss, saved)``, the
+reduced loss (a float for ``reduction="mean"`` or ``"sum"``, an array for ``"none"``) and a
+dict of what the gradient needs, and ``_<loss>_backward(saved, grad_output)`` returns
+:math:`\partial L / \partial \text{input}`. The public functions (``mse_loss``,
+``cross_entropy``, ...) check their arguments and return the loss of the forward kernel; the
+classes in :mod:`dlcore.nn.loss` check theirs once at construction, keep ``saved`` between
+``forward`` and ``backward``, and call the same kernels. Every loss is computed from logits
+where PyTorch's is, with log-sum-exp, so logits of magnitude 1e4 are safe.
+
+The module reads top to bottom: the reductions and argument checks shared by every loss; the
+regression losses (functions of the residual :math:`d = x - y`); binary cross-entropy from
+probabilities and from logits; the multi-class losses (negative log-likelihood,
+cross-entropy, KL divergence); the margin losses (multi-class hinge, cosine embedding).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..checks import as_array, check_choice, check_range
+from .activation import log_softmax, sigmoid
+
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",
+           "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss"]
+
+REDUCTIONS = ("mean", "sum", "none")
+KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
+
+
+# ------------------------------------------------------------------------------------------
+# Reductions and shared checks
+# ------------------------------------------------------------------------------------------
+
+def _check_reduction(reduction, allowed=REDUCTIONS):
+    return check_choice("reduction", reduction, allowed)
+
+
+def _reduce(per_element, reduction, divisor=None):
+    """Reduce element losses; ``divisor`` replaces the element count for ``mean``."""
+    if reduction == "none":
+        return per_element
+    total = per_element.sum()
+    if reduction == "sum":
+        return float(total)
+    n = per_element.size if divisor is None else divisor
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 is NaN, as in PyTorch
+        return float(total / n)
+
+
+def _upstream(grad_output, reduction, shape, divisor=None, dtype=np.float64):
+    """Gradient of the reduced loss with respect to each element loss, in ``dtype`` (the
+    input's, so that float32 input gets a float32 gradient, as in PyTorch)."""
+    if reduction == "none":
+        g = np.asarray(grad_output, dtype=dtype)
+        return np.broadcast_to(g, shape) if g.ndim == 0 else _same(g, shape)
+    # "sum" and "mean": the same factor for every element, returned as a 0-d array that
+    # broadcasts against the element gradients (no array of copies is built)
+    g = float(grad_output)
+    if reduction == "sum":
+        return np.asarray(g, dtype=dtype)
+    n = int(np.prod(shape)) if divisor is None else divisor
+    # Nothing counted (e.g. every target ignored): PyTorch's loss is NaN, its gradient 0.
+    return np.asarray(g / n if n else 0.0, dtype=dtype)
+
+
+def _same(g, shape):
+    if g.shape != tuple(shape):
+        raise ValueError(f"grad_output shape {g.shape} does not match loss shape {tuple(shape)}")
+    return g
+
+
+def _insert_axis(up, axis):
+    """``up`` with the class axis put back (a 0-d upstream factor broadcasts as it is)."""
+    return up if up.ndim == 0 else np.expand_dims(up, axis)
+
+
+def _softplus(x):
+    """``log(1 + e^x)`` without overflow: ``max(x, 0) + log1p(e^{-|x|})``."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _broadcast_or_raise(name, value, shape):
+    """``value`` broadcast to ``shape`` (the scalar 1.0 when ``None``, which keeps the input's
+    dtype), or a ValueError naming both shapes."""
+    if value is None:
+        return 1.0
+    try:
+        return np.broadcast_to(value, shape)
+    except ValueError:
+        raise ValueError(f"{name} of shape {value.shape} cannot be broadcast to the input "
+                         f"shape {tuple(shape)}") from None
+
+
+def _optional(name, value):
+    """An optional array argument (``weight``, ``pos_weight``): ``None`` or a float array."""
+    return None if value is None else as_array(name, value)
+
+
+def _class_weight(weight):
+    """A per-class rescaling weight: ``None`` or a 1-D float array."""
+    if weight is None:
+        return None
+    w = as_array("weight", weight, min_ndim=1)
+    if w.ndim != 1:
+        raise ValueError(f"weight must be 1-D (one entry per class), got shape {w.shape}")
+    return w
+
+
+def _pair_input_target(input, target):
+    """Input and target as float arrays of the same shape (the target takes the input's dtype)."""
+    x = as_array("input", input)
+    y = as_array("target", target, dtype=x.dtype)
+    if x.shape != y.shape:
+        raise ValueError(f"input shape {tuple(x.shape)} does not match target shape "
+                         f"{tuple(y.shape)}")
+    return x, y
+
+
+# ------------------------------------------------------------------------------------------
+# Regression: a function rho(d) of the residual d = x - y, element by element
+# ------------------------------------------------------------------------------------------
+# MSE squares the residual, L1 takes its absolute value, and Huber / SmoothL1 join a parabola
+# near zero to straight lines further out, so that a single outlier pulls on the fit with a
+# bounded force. Each is written as the element loss rho(d) and its slope rho'(d); the
+# backward pass is the slope times the gradient of the reduction.
+
+def _mse_rho(d):
+    return d * d, 2 * d
+
+
+def _l1_rho(d):
+    return np.abs(d), np.sign(d)
+
+
+def _huber_rho(d, delta):
+    # with s = clip(d, -delta, delta): s (d - s/2) is d^2/2 inside and delta(|d| - delta/2)
+    # outside, in three passes over the data
+    s = np.clip(d, -delta, delta)
+    per = np.multiply(s, -0.5)
+    per += d
+    per *= s
+    return per, s
+
+
+def _smooth_l1_rho(d, beta):
+    if beta == 0:
+        return np.abs(d), np.sign(d)
+    s = np.clip(d / beta, -1.0, 1.0)    # s (d - beta s / 2): Huber(beta) / beta
+    return s * (d - 0.5 * beta * s), s
+
+
+def _check_delta(delta):
+    return check_range("delta", delta, 0.0, low_open=True, what="HuberLoss")
+
+
+def _check_beta(beta):
+    return check_range("beta", beta, 0.0, what="SmoothL1Loss")
+
+
+def _pointwise_forward(rho, input, target, reduction, weight=None, weight_sum_divides=True):
+    r"""Loss :math:`\rho(x_n - y_n)` per element, reduced; ``rho(d)`` returns ``(loss, slope)``.
+
+    ``weight`` is the per-element weight that only PyTorch's *functional* forms accept;
+    ``weight_sum_divides`` says whether ``"mean"`` then divides by the sum of the weights
+    (``mse_loss``, ``l1_loss``) or by the element count (``huber_loss``), as PyTorch does.
+    """
+    x, y = _pair_input_target(input, target)
+    per, slope = rho(x - y)
+    divisor = None
+    if weight is not None:
+        w = as_array("weight", weight, dtype=x.dtype)
+        if w.shape != x.shape:
+            raise ValueError(f"weight shape {w.shape} does not match input shape {x.shape}")
+        per, slope = per * w, slope * w
+        divisor = float(w.sum()) if weight_sum_divides else None
+    return _reduce(per, reduction, divisor), {"slope": slope, "divisor": divisor,
+                                              "reduction": reduction}
+
+
+def _pointwise_backward(saved, grad_output=1.0):
+    """Input gradient of :func:`_pointwise_forward`: the slope times the reduction's factor."""
+    slope, divisor = saved["slope"], saved["divisor"]
+    return slope * _upstream(grad_output, saved["reduction"], slope.shape, divisor, slope.dtype)
+
+
+def mse_loss(input, target, reduction: str = "mean", weight=None):
+    r"""Mean squared error :math:`\ell_n = (x_n - y_n)^2`, as ``torch.nn.functional.mse_loss``.
+
+    ``weight`` (input-shaped) multiplies each element loss and makes ``"mean"`` divide by
+    ``weight.sum()``. Gradient: :math:`2 (x_n - y_n)`. See :class:`dlcore.nn.MSELoss`.
+
+    Examples
+    --------
+    >>> mse_loss(np.array([1.0, 3.0]), np.zeros(2), weight=np.array([1.0, 0.0]))
+    1.0
+    """
+    _check_reduction(reduction)
+    return _pointwise_forward(_mse_rho, input, target, reduction, weight)[0]
+
+
+def l1_loss(input, target, reduction: str = "mean", weight=None):
+    r"""Mean absolute error :math:`\ell_n = |x_n - y_n|`, as ``torch.nn.functional.l1_loss``;
+    ``weight`` as in :func:`mse_loss`. See :class:`dlcore.nn.L1Loss`.
+
+    Examples
+    --------
+    >>> l1_loss(np.array([1.0, -3.0]), np.zeros(2))
+    2.0
+    """
+    _check_reduction(reduction)
+    return _pointwise_forward(_l1_rho, input, target, reduction, weight)[0]
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):
+    r"""Huber loss, as ``torch.nn.functional.huber_loss`` (see :class:`dlcore.nn.HuberLoss`);
+    with ``weight`` (input-shaped), ``"mean"`` is the plain mean of the weighted element
+    losses, as in PyTorch.
+
+    Examples
+    --------
+    >>> huber_loss(np.array([0.5, 3.0]), np.zeros(2), reduction="sum")
+    2.625
+    """
+    _check_reduction(reduction)
+    delta = _check_delta(delta)
+    return _pointwise_forward(lambda d: _huber_rho(d, delta), input, target, reduction, weight,
+                              weight_sum_divides=False)[0]
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
+    r"""Smooth L1 loss, as ``torch.nn.functional.smooth_l1_loss`` (see
+    :class:`dlcore.nn.SmoothL1Loss`).
+
+    Examples
+    --------
+    >>> smooth_l1_loss(np.array([0.5, 3.0]), np.zeros(2), reduction="sum", beta=2.0)
+    2.0625
+    """
+    _check_reduction(reduction)
+    beta = _check_beta(beta)
+    return _pointwise_forward(lambda d: _smooth_l1_rho(d, beta), input, target, reduction)[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Binary cross-entropy, from probabilities and from logits, and its multi-label average
+# ------------------------------------------------------------------------------------------
+# For a probability p of the positive class and a target y in [0, 1],
+# l = -[y log p + (1 - y) log(1 - p)]. From a logit x with p = sigmoid(x) the two logs are
+# -softplus(-x) and -softplus(x), finite for every finite x, and the gradient is the familiar
+# sigmoid(x) - y. From probabilities, PyTorch clamps each log at -100.
+
+LOG_CLAMP = -100.0  # PyTorch's floor for log(p) and log(1 - p) in BCELoss
+# PyTorch's floor for p (1 - p) in BCELoss's gradient: the float32 constant 1e-12, so its
+# float64 value is 9.99999996e-13
+EPSILON = float(np.float32(1e-12))
+
+
+def _bce_forward(input, target, weight, reduction):
+    """Binary cross-entropy on probabilities (see :class:`dlcore.nn.BCELoss`)."""
+    x, y = _pair_input_target(input, target)
+    if x.size and not ((x >= 0) & (x <= 1)).all():
+        bad = x[~((x >= 0) & (x <= 1))].flat[0]
+        raise ValueError(f"BCELoss input must hold probabilities in [0, 1], got {bad:g}; "
+                         "use BCEWithLogitsLoss for logits")
+    w = _broadcast_or_raise("weight", weight, x.shape)
+    with np.errstate(divide="ignore"):  # log 0 = -inf, clamped to -100 as in PyTorch
+        log_p = np.maximum(np.log(x), LOG_CLAMP)
+        log_q = np.maximum(np.log1p(-x), LOG_CLAMP)
+    per = -w * (y * log_p + (1 - y) * log_q)
+    local = w * (x - y) / np.maximum(x * (1 - x), EPSILON)
+    return _reduce(per, reduction), {"slope": local, "divisor": None, "reduction": reduction}
+
+
+_bce_backward = _pointwise_backward  # the saved slope times the reduction's factor
+
+
+def _bce_logits_plain(x, y):
+    r"""Element losses and slopes of BCE on logits without weights, as PyTorch computes them:
+
+    .. math::
+        \ell = (1 - y)\, x - \log\sigma(x), \quad
+        \log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|}), \quad
+        \frac{\partial \ell}{\partial x} = \sigma(x) - y, \quad
+        \sigma(x) = \frac{e^{\min(x, 0)}}{1 + e^{-|x|}}
+
+    No exponential of a positive number is taken, so nothing overflows, and there is no
+    branch on the sign of :math:`x` (``np.where`` on a random mask is slow)."""
+    low = np.minimum(x, 0)
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e^{-|x|}, in (0, 1]
+    per = np.subtract(1, y)
+    per *= x
+    per -= low
+    per += np.log1p(e)
+    e += 1
+    slope = np.exp(low, out=low)
+    slope /= e
+    slope -= y
+    return per, slope
+
+
+def _bce_logits_terms(x, y, w, p):
+    """Element losses and their slopes for BCE on logits, with weights (see
+    :class:`dlcore.nn.BCEWithLogitsLoss`)."""
+    per = w * (p * y * _softplus(-x) + (1 - y) * _softplus(x))
+    slope = w * (sigmoid(x) * (p * y + 1 - y) - p * y)
+    return per, slope
+
+
+def _bce_with_logits_forward(input, target, weight, reduction, pos_weight):
+    """Binary cross-entropy on logits (see :class:`dlcore.nn.BCEWithLogitsLoss`)."""
+    x, y = _pair_input_target(input, target)
+    if weight is None and pos_weight is None:
+        per, slope = _bce_logits_plain(x, y)
+    else:
+        w = _broadcast_or_raise("weight", weight, x.shape)
+        p = _broadcast_or_raise("pos_weight", pos_weight, x.shape)
+        per, slope = _bce_logits_terms(x, y, w, p)
+    return _reduce(per, reduction), {"slope": slope, "divisor": None, "reduction": reduction}
+
+
+_bce_with_logits_backward = _pointwise_backward
+
+
+def _multilabel_soft_margin_forward(input, target, weight, reduction):
+    """Multi-label one-versus-all loss (see :class:`dlcore.nn.MultiLabelSoftMarginLoss`)."""
+    x, y = _pair_input_target(input, target)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"MultiLabelSoftMarginLoss input must be (N, C) or (C,), got shape "
+                         f"{x.shape}")
+    C = x.shape[-1]
+    w = _broadcast_or_raise("weight", weight, x.shape)
+    per, slope = _bce_logits_terms(x, y, w, 1.0)
+    return _reduce(per.sum(axis=-1) / C, reduction), {"slope": slope / C,
+                                                      "reduction": reduction}
+
+
+def _multilabel_soft_margin_backward(saved, grad_output=1.0):
+    slope = saved["slope"]
+    up = _upstream(grad_output, saved["reduction"], slope.shape[:-1], dtype=slope.dtype)
+    return slope * _insert_axis(up, -1)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    r"""Binary cross-entropy on probabilities, as ``torch.nn.functional.binary_cross_entropy``
+    (see :class:`dlcore.nn.BCELoss`).
+
+    Examples
+    --------
+    >>> round(binary_cross_entropy(np.array([0.5]), np.array([1.0])), 6)
+    0.693147
+    """
+    _check_reduction(reduction)
+    return _bce_forward(input, target, _optional("weight", weight), reduction)[0]
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None):
+    r"""Binary cross-entropy on logits, as
+    ``torch.nn.functional.binary_cross_entropy_with_logits`` (see
+    :class:`dlcore.nn.BCEWithLogitsLoss`).
+
+    Examples
+    --------
+    >>> binary_cross_entropy_with_logits(np.array([-1e4]), np.array([1.0]), reduction="sum")
+    10000.0
+    """
+    _check_reduction(reduction)
+    return _bce_with_logits_forward(input, target, _optional("weight", weight), reduction,
+                                    _optional("pos_weight", pos_weight))[0]
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "mean"):
+    r"""Multi-label one-versus-all loss, as ``torch.nn.functional.multilabel_soft_margin_loss``
+    (see :class:`dlcore.nn.MultiLabelSoftMarginLoss`).
+
+    Examples
+    --------
+    >>> round(multilabel_soft_margin_loss(np.zeros((1, 3)), np.ones((1, 3))), 6)
+    0.693147
+    """
+    _check_reduction(reduction)
+    return _multilabel_soft_margin_forward(input, target, _optional("weight", weight),
+                                           reduction)[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Multi-class: negative log-likelihood, cross-entropy from logits, KL divergence
+# ------------------------------------------------------------------------------------------
+# Cross-entropy is NLL applied to log_softmax of the logits. Both take the class dimension at
+# position 1 ((N, C) or (N, C, d1, ...)) or 0 for an unbatched (C,) input, and class-index
+# targets with ignore_index and a per-class weight; a weighted "mean" divides by the sum of
+# the weights of the samples kept, not by their count.
+
+def _class_layout(input, weight):
+    """The input as an array, its class dimension, and the per-class weight (ones if None)."""
+    x = as_array("input", input, min_ndim=1)
+    cdim = 1 if x.ndim >= 2 else 0
+    C = x.shape[cdim]
+    w = np.ones(C, dtype=x.dtype) if weight is None else weight
+    if w.shape != (C,):
+        raise ValueError(f"weight has {w.shape[0]} entries but the input has {C} classes")
+    wshape = [1] * x.ndim
+    wshape[cdim] = C
+    return x, cdim, w.reshape(wshape)
+
+
+def _check_targets(target, x, cdim, ignore_index):
+    """Class-index targets as an integer array, checked against the input; and the mask of
+    kept samples (``None`` when every sample is kept, the common case, so no mask is built).
+
+    ``ignore_index=None`` ignores nothing (losses without that option)."""
+    t = np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"target must hold class indices (integers), got dtype {t.dtype}")
+    C = x.shape[cdim]
+    expected = x.shape[:cdim] + x.shape[cdim + 1:]
+    if t.shape != expected:
+        raise ValueError(f"target shape {t.shape} does not match input shape {x.shape}: "
+                         f"class-index targets must have shape {expected}")
+    keep = None if ignore_index is None else t != ignore_index
+    if keep is not None and keep.all():
+        keep = None
+    bad = (t < 0) | (t >= C)
+    if keep is not None:
+        bad &= keep
+    if bad.any():
+        also = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
+        raise ValueError(f"target class index must be in [0, {C - 1}]{also}, "
+                         f"got {int(t[bad].flat[0])}")
+    return t, keep
+
+
+def _index_targets(target, x, cdim, ignore_index):
+    """One-hot of class-index targets (zero rows where ignored) and the mask of kept samples.
+
+    ``ignore_index=None`` ignores nothing (losses without that option)."""
+    t, keep = _check_targets(target, x, cdim, ignore_index)
+    keep = np.ones(t.shape, bool) if keep is None else keep
+    C = x.shape[cdim]
+    classes = np.arange(C).reshape([C if d == cdim else 1 for d in range(x.ndim)])
+    onehot = (np.expand_dims(np.where(keep, t, 0), cdim) == classes).astype(x.dtype)
+    return onehot, np.expand_dims(keep, cdim)
+
+
+def _check_label_smoothing(label_smoothing):
+    return check_range("label_smoothing", label_smoothing, 0.0, 1.0)
+
+
+def _nll_forward(input, target, weight, ignore_index, reduction):
+    """Negative log-likelihood of class-index targets (see :class:`dlcore.nn.NLLLoss`)."""
+    x, cdim, wb = _class_layout(input, weight)
+    onehot, keep = _index_targets(target, x, cdim, ignore_index)
+    q = onehot * wb * keep
+    divisor = float(q.sum())
+    loss = _reduce(-(q * x).sum(axis=cdim), reduction, divisor)
+    return loss, {"q": q, "cdim": cdim, "divisor": divisor, "reduction": reduction}
+
+
+def _nll_backward(saved, grad_output=1.0):
+    q, cdim = saved["q"], saved["cdim"]
+    up = _upstream(grad_output, saved["reduction"], q.shape[:cdim] + q.shape[cdim + 1:],
+                   saved["divisor"], q.dtype)
+    return -q * _insert_axis(up, cdim)
+
+
+def _cross_entropy_forward(input, target, weight, ignore_index, reduction, label_smoothing):
+    """Cross-entropy from logits (see :class:`dlcore.nn.CrossEntropyLoss`)."""
+    x, cdim, wb = _class_layout(input, weight)
+    plain = weight is None and not label_smoothing
+    if plain and np.asarray(target).dtype.kind in "iu":
+        return _cross_entropy_indices(x, cdim, target, ignore_index, reduction)
+    logp = log_softmax(x, cdim)
+    q, divisor = _target_weights(target, x, cdim, wb, ignore_index, label_smoothing)
+    loss = _reduce(-(q * logp).sum(axis=cdim), reduction, divisor)
+    return loss, {"logp": logp, "q": q, "cdim": cdim, "divisor": divisor,
+                  "reduction": reduction}
+
+
+def _cross_entropy_indices(x, cdim, target, ignore_index, reduction):
+    r"""Fast path for plain class indices (no weight, no smoothing): no one-hot matrix.
+
+    With :math:`z = x - \max_c x_c` and :math:`s = \sum_c e^{z_c}`, the loss of a sample is
+    :math:`\log s - z_{y}`, read at the target only; the softmax :math:`e^{z} / s` is kept
+    for the gradient :math:`p - \text{onehot}(y)`."""
+    t, keep = _check_targets(target, x, cdim, ignore_index)
+    idx = np.expand_dims(t if keep is None else np.where(keep, t, 0), cdim)
+    z = x - x.max(axis=cdim, keepdims=True)
+    p = np.exp(z)
+    s = p.sum(axis=cdim, keepdims=True)
+    p /= s
+    per = np.log(s)
+    per -= np.take_along_axis(z, idx, axis=cdim)
+    per = per.squeeze(cdim)[()]  # [()]: a NumPy scalar, not a 0-d array, for (C,) input
+    if keep is not None:
+        per = per * keep  # ignored samples contribute 0 (their log s - z_0 is finite)
+    divisor = float(per.size if keep is None else np.count_nonzero(keep))
+    return _reduce(per, reduction, divisor), {"p": p, "idx": idx, "keep": keep, "cdim": cdim,
+                                              "divisor": divisor, "reduction": reduction}
+
+
+def _target_weights(target, x, cdim, wb, ignore_index, label_smoothing):
+    """Weights :math:`q` on each :math:`-\\log p`, and the divisor for ``"mean"``."""
+    C, eps = x.shape[cdim], label_smoothing
+    t = np.asarray(target)
+    if t.dtype.kind == "f":  # class probabilities
+        x, t = _pair_input_target(x, t)
+        if ignore_index != -100:
+            raise ValueError(f"ignore_index={ignore_index} applies to class-index "
+                             "targets only, not to probability targets (as in PyTorch)")
+        t = t * (1 - eps) + eps / C if eps else t
+        return wb * t, x.size // C
+    onehot, keep = _index_targets(t, x, cdim, ignore_index)
+    q = ((1 - eps) * onehot + eps / C) * wb
+    return q * keep, float((onehot * wb * keep).sum())
+
+
+def _cross_entropy_backward(saved, grad_output=1.0):
+    r"""Input gradient of :func:`_cross_entropy_forward`: :math:`(\sum_c q_{n,c})\, p_n - q_n`
+    times the reduction's factor."""
+    if "idx" in saved:
+        return _cross_entropy_indices_backward(saved, grad_output)
+    logp, q, cdim = saved["logp"], saved["q"], saved["cdim"]
+    local = np.exp(logp) * q.sum(axis=cdim, keepdims=True) - q
+    up = _upstream(grad_output, saved["reduction"], logp.shape[:cdim] + logp.shape[cdim + 1:],
+                   saved["divisor"], logp.dtype)
+    return local * _insert_axis(up, cdim)
+
+
+def _cross_entropy_indices_backward(saved, grad_output):
+    r"""Gradient of the fast path: :math:`u\,(p - \text{onehot}(y))`, with :math:`u` the
+    upstream factor of each sample (0 for ignored samples)."""
+    p, idx, keep, cdim = saved["p"], saved["idx"], saved["keep"], saved["cdim"]
+    up = _upstream(grad_output, saved["reduction"], idx.shape[:cdim] + idx.shape[cdim + 1:],
+                   saved["divisor"], p.dtype)
+    if keep is not None:
+        up = up * keep
+    up = _insert_axis(up, cdim)
+    grad = p * up
+    at_target = np.take_along_axis(grad, idx, axis=cdim)
+    at_target -= up
+    np.put_along_axis(grad, idx, at_target, axis=cdim)
+    return grad
+
+
+def _kl_div_forward(input, target, reduction, log_target):
+    """Kullback-Leibler divergence (see :class:`dlcore.nn.KLDivLoss`)."""
+    x, y = _pair_input_target(input, target)
+    if log_target:
+        p = np.exp(y)
+        per = p * (y - x)
+    else:
+        p = y
+        with np.errstate(divide="ignore", invalid="ignore"):  # y < 0 gives NaN, as torch
+            y_log_y = np.where(y == 0, 0.0, y * np.log(np.where(y == 0, 1.0, y)))
+        per = y_log_y - y * x
+    divisor = (x.shape[0] if x.ndim else 1) if reduction == "batchmean" else None
+    saved = {"p": p, "divisor": divisor, "reduction": reduction}
+    if reduction == "batchmean":
+        return float(per.sum() / divisor), saved
+    return _reduce(per, reduction), saved
+
+
+def _kl_div_backward(saved, grad_output=1.0):
+    p, divisor, reduction = saved["p"], saved["divisor"], saved["reduction"]
+    if reduction == "batchmean":
+        return -p * p.dtype.type(float(grad_output) / divisor)
+    return -p * _upstream(grad_output, reduction, p.shape, dtype=p.dtype)
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0):
+    r"""Cross-entropy from logits, as ``torch.nn.functional.cross_entropy`` (see
+    :class:`dlcore.nn.CrossEntropyLoss`).
+
+    Examples
+    --------
+    >>> round(cross_entropy(np.zeros((2, 4)), np.array([0, 3])), 6)   # log 4
+    1.386294
+    """
+    _check_reduction(reduction)
+    return _cross_entropy_forward(input, target, _class_weight(weight), int(ignore_index),
+                                  reduction, _check_label_smoothing(label_smoothing))[0]
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+    r"""Negative log-likelihood, as ``torch.nn.functional.nll_loss`` (see
+    :class:`dlcore.nn.NLLLoss`).
+
+    Examples
+    --------
+    >>> round(nll_loss(np.log(np.array([[0.25, 0.75]])), np.array([1])), 6)
+    0.287682
+    """
+    _check_reduction(reduction)
+    return _nll_forward(input, target, _class_weight(weight), int(ignore_index), reduction)[0]
+
+
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
+    r"""Kullback-Leibler divergence, as ``torch.nn.functional.kl_div`` (see
+    :class:`dlcore.nn.KLDivLoss`).
+
+    Examples
+    --------
+    >>> kl_div(np.log(np.array([[0.5, 0.5]])), np.array([[0.5, 0.5]]), reduction="batchmean")
+    0.0
+    """
+    _check_reduction(reduction, KL_REDUCTIONS)
+    return _kl_div_forward(input, target, reduction, bool(log_target))[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Margin losses: the multi-class hinge and the cosine-embedding loss
+# ------------------------------------------------------------------------------------------
+# A margin loss is zero once the right answer wins by at least the margin, and grows linearly
+# (or quadratically) with the shortfall otherwise; it has a kink where the shortfall reaches
+# zero, and there, like PyTorch, dlcore takes the subgradient of the flat side for the hinge.
+
+COSINE_EPSILON = 1e-12  # PyTorch adds it to each squared norm in cosine_embedding_loss
+
+
+def _check_multi_margin(p, margin):
+    """``p`` and ``margin`` of the multi-class hinge, as ``(int, float)``."""
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"MultiMarginLoss p must be 1 or 2, got {p!r}")
+    if not isinstance(margin, numbers.Real):
+        raise TypeError(f"MultiMarginLoss margin must be a real number, got {margin!r}")
+    return int(p), float(margin)
+
+
+def _check_cosine_margin(margin):
+    if not isinstance(margin, numbers.Real):
+        raise TypeError(f"CosineEmbeddingLoss margin must be a real number, got {margin!r}")
+    return float(margin)
+
+
+def _multi_margin_forward(input, target, p, margin, weight, reduction):
+    """Multi-class hinge loss (see :class:`dlcore.nn.MultiMarginLoss`)."""
+    x, cdim, wb = _class_layout(input, weight)
+    if x.ndim > 2:
+        raise ValueError(f"MultiMarginLoss input must be (N, C) or (C,), got shape {x.shape}")
+    onehot, _ = _index_targets(target, x, cdim, ignore_index=None)
+    C = x.shape[cdim]
+    x_true = (onehot * x).sum(axis=cdim, keepdims=True)
+    w_true = (onehot * wb).sum(axis=cdim, keepdims=True)
+    z = np.where(onehot == 1, 0.0, margin - x_true + x)
+    active = z > 0
+    h = np.where(active, z ** p, 0.0)
+    slope = np.where(active, p * z ** (p - 1), 0.0) * w_true / C
+    slope = slope - onehot * slope.sum(axis=cdim, keepdims=True)
+    loss = _reduce((w_true * h).sum(axis=cdim) / C, reduction)
+    return loss, {"slope": slope, "cdim": cdim, "reduction": reduction}
+
+
+def _multi_margin_backward(saved, grad_output=1.0):
+    slope, cdim = saved["slope"], saved["cdim"]
+    up = _upstream(grad_output, saved["reduction"], slope.shape[:cdim] + slope.shape[cdim + 1:],
+                   dtype=slope.dtype)
+    return slope * _insert_axis(up, cdim)
+
+
+def _cosine_embedding_forward(input1, input2, target, margin, reduction):
+    """Cosine-embedding loss on pairs (see :class:`dlcore.nn.CosineEmbeddingLoss`)."""
+    x1 = as_array("input1", input1)
+    x2 = as_array("input2", input2, dtype=x1.dtype)
+    y = as_array("target", target)
+    if x1.shape != x2.shape or x1.ndim not in (1, 2):
+        raise ValueError(f"input1 shape {x1.shape} and input2 shape {x2.shape} must be the "
+                         "same, (N, D) or (D,)")
+    if y.shape != x1.shape[:-1]:
+        raise ValueError(f"target shape {y.shape} does not match input shape {x1.shape}: "
+                         f"expected {x1.shape[:-1]}")
+    a = (x1 * x1).sum(axis=-1) + COSINE_EPSILON
+    b = (x2 * x2).sum(axis=-1) + COSINE_EPSILON
+    denom = np.sqrt(a * b)
+    cos = (x1 * x2).sum(axis=-1) / denom
+    pos, neg = y == 1, (y == -1) & (cos >= margin)
+    per = np.where(pos, 1 - cos, 0.0) + np.where(neg, cos - margin, 0.0)
+    dcos = (np.where(pos, -1.0, 0.0) + np.where(neg, 1.0, 0.0)).astype(x1.dtype)
+    d, c = denom[..., None], cos[..., None]
+    return _reduce(per, reduction), {"dcos": dcos, "g1": x2 / d - c * x1 / a[..., None],
+                                     "g2": x1 / d - c * x2 / b[..., None],
+                                     "reduction": reduction}
+
+
+def _cosine_embedding_backward(saved, grad_output=1.0):
+    """Gradients ``(d input1, d input2)``."""
+    dcos, g1, g2 = saved["dcos"], saved["g1"], saved["g2"]
+    up = (dcos * _upstream(grad_output, saved["reduction"], dcos.shape, dtype=g1.dtype))[..., None]
+    return up * g1, up * g2
+
+
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,
+                      reduction: str = "mean"):
+    r"""Multi-class hinge loss, as ``torch.nn.functional.multi_margin_loss`` (see
+    :class:`dlcore.nn.MultiMarginLoss`).
+
+    Examples
+    --------
+    >>> round(multi_margin_loss(np.array([[2.0, 1.5, 0.0]]), np.array([0])), 6)
+    0.166667
+    """
+    _check_reduction(reduction)
+    p, margin = _check_multi_margin(p, margin)
+    return _multi_margin_forward(input, target, p, margin, _class_weight(weight), reduction)[0]
+
+
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
+                          reduction: str = "mean"):
+    r"""Cosine-embedding loss, as ``torch.nn.functional.cosine_embedding_loss`` (see
+    :class:`dlcore.nn.CosineEmbeddingLoss`).
+
+    Examples
+    --------
+    >>> a, b = np.array([[1.0, 0.0]]), np.array([[0.0, 3.0]])     # orthogonal: cos = 0
+    >>> round(cosine_embedding_loss(a, b, np.array([1])), 6)
+    1.0
+    """
+    _check_reduction(reduction)
+    return _cosine_embedding_forward(input1, input2, target, _check_cosine_margin(margin),
+                                     reduction)[0]
