@@ -425,3 +425,38 @@ def test_attention_explorer_follows_its_controls():
         ex.controls["query"].value = q
         times.append(ex.last_callback_ms)
     assert np.median(times) < 50, times
+
+
+def test_sdpa_mask_with_more_batch_dims_than_the_inputs_is_refused_like_torch():
+    q, k, v = np.zeros((3, 4, 8)), np.zeros((3, 5, 8)), np.zeros((3, 5, 2))
+    mask = np.zeros((2, 3, 4, 5))
+    with pytest.raises(RuntimeError):
+        F.scaled_dot_product_attention(t(q), t(k), t(v), attn_mask=t(mask))
+    for m in (mask, mask > 0):
+        with pytest.raises(ValueError, match=r"attn_mask shape \(2, 3, 4, 5\) does not broadcast"):
+            DF.scaled_dot_product_attention(q, k, v, attn_mask=m)
+
+
+def test_blocked_attention_equals_the_full_kernel():
+    from dlcore.functional.attention import blocked_attention
+
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(2, 300, 8)), rng.normal(size=(2, 260, 8)), rng.normal(size=(2, 260, 3))
+    for causal in (False, True):
+        for block in (1, 64, 128, 1000):
+            close(blocked_attention(q, k, v, block, is_causal=causal),
+                  DF.scaled_dot_product_attention(q, k, v, is_causal=causal))
+    with pytest.raises(ValueError, match="block_size must be an integer >= 1"):
+        blocked_attention(q, k, v, 0)
+
+
+def test_transformer_counts_against_torch_modules():
+    from dlcore.maths.text import transformer_flops, transformer_param_count
+
+    d, V, T, n = 16, 50, 12, 2
+    layers = [torch.nn.TransformerEncoderLayer(d, 2, 4 * d, norm_first=True) for _ in range(n)]
+    count = sum(p.numel() for m in layers for p in m.parameters()) + V * d + T * d + 2 * d
+    assert transformer_param_count(V, T, d, n) == count
+    assert transformer_param_count(V, T, d, n, tied=False) == count + V * d
+    f = transformer_flops(V, T, d, n)
+    assert f["attention"] == 4 * n * T * d and f["weights"] == 2 * n * 12 * d * d

@@ -32,7 +32,7 @@ from ..random import as_generator
 
 __all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward",
            "sdpa_forward", "sdpa_backward", "AttentionContext", "causal_mask",
-           "masked_softmax"]
+           "masked_softmax", "blocked_attention"]
 
 
 def causal_mask(L: int, S: int) -> np.ndarray:
@@ -47,13 +47,15 @@ def causal_mask(L: int, S: int) -> np.ndarray:
     return np.tri(L, S, dtype=bool)
 
 
-def masked_softmax(scores: np.ndarray, keep=None, *, empty: str = "zero") -> np.ndarray:
+def masked_softmax(scores: np.ndarray, keep=None, *, empty: str = "zero",
+                   inplace: bool = False) -> np.ndarray:
     r"""Softmax over the last axis of ``scores`` where ``keep`` (bool, broadcastable) is True.
 
     Entries of ``scores`` equal to ``-inf`` are masked as well. A row with nothing left gets
     zeros (``empty="zero"``, torch's scaled_dot_product_attention) or NaN (``empty="nan"``, what
     a plain softmax of an all ``-inf`` row gives, as ``nn.MultiheadAttention`` with
-    ``need_weights=True`` returns). No RuntimeWarning in either case.
+    ``need_weights=True`` returns). No RuntimeWarning in either case. ``inplace=True`` reuses
+    the (floating) ``scores`` array for the result, so only one ``(..., L, S)`` buffer exists.
 
     Examples
     --------
@@ -62,9 +64,12 @@ def masked_softmax(scores: np.ndarray, keep=None, *, empty: str = "zero") -> np.
     array([[0.25, 0.75],
            [0.  , 0.  ]])
     """
-    s = np.array(scores, dtype=scores.dtype if scores.dtype.kind == "f" else np.float64)
+    if inplace and scores.dtype.kind == "f":
+        s = scores
+    else:
+        s = np.array(scores, dtype=scores.dtype if scores.dtype.kind == "f" else np.float64)
     if keep is not None:
-        s = np.where(keep, s, -np.inf)
+        np.copyto(s, -np.inf, where=~np.asarray(keep, dtype=bool))
     m = s.max(axis=-1, keepdims=True)
     dead = ~np.isfinite(m) & ~np.isnan(m)  # all -inf (or +inf, which torch also cannot use)
     if dead.any():
@@ -146,7 +151,8 @@ def _mask_parts(attn_mask, is_causal, shape, dtype):
     elif attn_mask is not None:
         m = np.asarray(attn_mask)
         try:
-            np.broadcast_shapes(m.shape, shape)
+            if np.broadcast_shapes(m.shape, shape) != tuple(shape):  # torch refuses as well
+                raise ValueError
         except ValueError:
             raise ValueError(f"scaled_dot_product_attention: attn_mask shape {m.shape} does "
                              f"not broadcast to the attention scores' shape {shape} "
@@ -176,8 +182,8 @@ def sdpa_forward(query, key, value, attn_mask=None, dropout_p: float = 0.0,
     scores *= scale
     keep_mask, additive = _mask_parts(attn_mask, is_causal, scores.shape, scores.dtype)
     if additive is not None:
-        scores = scores + additive
-    w = masked_softmax(scores, keep_mask, empty=empty)
+        scores += additive
+    w = masked_softmax(scores, keep_mask, empty=empty, inplace=True)  # scores is a fresh array
     keep = None
     dropped = w
     if p > 0:
@@ -306,3 +312,41 @@ def scaled_dot_product_attention_backward(grad_output, query, key, value, attn_m
     _, ctx = sdpa_forward(query, key, value, attn_mask, dropout_p, is_causal, scale,
                           enable_gqa, rng)
     return sdpa_backward(grad_output, ctx)
+
+
+def blocked_attention(query, key, value, block_size: int = 128, is_causal: bool = False,
+                      scale=None):
+    r"""Attention computed ``block_size`` queries at a time: the same output as
+    :func:`scaled_dot_product_attention`, with a ``(block_size, S)`` score buffer instead of
+    ``(L, S)``.
+
+    Each query's softmax needs only its own row of scores, so the rows can be produced, used
+    and discarded block by block: memory falls from :math:`O(LS)` to :math:`O(bS)` while the
+    arithmetic is unchanged. Memory-efficient and Flash attention go further (they also block
+    the keys, with a running max and sum, and fuse the steps to save memory traffic); the
+    FLOPs stay the same. ``is_causal`` uses the top-left mask, as the unblocked function.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> q, k, v = rng.normal(size=(300, 8)), rng.normal(size=(300, 8)), rng.normal(size=(300, 4))
+    >>> bool(np.allclose(blocked_attention(q, k, v, 128, is_causal=True),
+    ...                  scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-12))
+    True
+    """
+    from dlcore.checks import check_int
+
+    block_size = check_int("block_size", block_size, minimum=1)
+    q, k, v, _ = _check_inputs(query, key, value, False)
+    L, S = q.shape[-2], k.shape[-2]
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    out = np.empty(np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (L, v.shape[-1]),
+                   dtype=q.dtype)
+    kt = np.swapaxes(k, -1, -2)
+    for start in range(0, L, block_size):
+        stop = min(start + block_size, L)
+        scores = np.matmul(q[..., start:stop, :], kt)
+        scores *= scale
+        keep = np.tri(L, S, dtype=bool)[start:stop] if is_causal else None
+        out[..., start:stop, :] = np.matmul(masked_softmax(scores, keep, inplace=True), v)
+    return out

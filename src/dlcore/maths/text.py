@@ -1,5 +1,6 @@
-r"""Text and sequence maths for the attention chapter: sinusoidal positional encoding and
-the closed-form rotation that relates two of its positions.
+r"""Text and sequence maths for the attention chapter: sinusoidal positional encoding, the
+closed-form rotation that relates two of its positions, and the parameter and FLOP counts of a
+decoder-only Transformer.
 
 .. math::
     PE(p, 2i) = \sin(p\,\omega_i), \quad PE(p, 2i+1) = \cos(p\,\omega_i), \quad
@@ -12,7 +13,8 @@ import numpy as np
 
 from ..checks import check_int
 
-__all__ = ["sinusoidal_encoding", "relative_shift_matrix"]
+__all__ = ["sinusoidal_encoding", "relative_shift_matrix", "transformer_param_count",
+           "transformer_flops"]
 
 
 def _frequencies(d_model: int) -> np.ndarray:
@@ -66,3 +68,52 @@ def relative_shift_matrix(k: int, d_model: int) -> np.ndarray:
         c, s = np.cos(k * w), np.sin(k * w)
         m[2 * i:2 * i + 2, 2 * i:2 * i + 2] = [[c, s], [-s, c]]
     return m
+
+
+def transformer_param_count(vocab_size: int, context: int, d_model: int, n_layer: int,
+                            d_ff=None, tied: bool = True, learned_positions: bool = True) -> int:
+    r"""Parameters of a GPT-2-style decoder: embeddings, ``n_layer`` Pre-LN blocks, final LN.
+
+    One block holds :math:`4d^2 + 4d` in attention (:math:`W_q, W_k, W_v, W_o` and biases),
+    :math:`2 d\,d_{ff} + d_{ff} + d` in the feed-forward block and :math:`4d` in two
+    LayerNorms; with :math:`d_{ff} = 4d` that is :math:`12d^2 + 13d`. Add :math:`Vd` for the
+    token table (shared with the output layer when ``tied``), :math:`Td` for learned positions
+    and :math:`2d` for the final LayerNorm.
+
+    Examples
+    --------
+    >>> transformer_param_count(50257, 1024, 768, 12)   # GPT-2 small
+    124439808
+    """
+    d, ff = d_model, 4 * d_model if d_ff is None else d_ff
+    block = 4 * d * d + 4 * d + 2 * d * ff + ff + d + 4 * d
+    total = n_layer * block + vocab_size * d + 2 * d
+    if learned_positions:
+        total += context * d
+    if not tied:
+        total += vocab_size * d
+    return int(total)
+
+
+def transformer_flops(vocab_size: int, context: int, d_model: int, n_layer: int,
+                      d_ff=None) -> dict:
+    r"""Forward FLOPs per token of that decoder at sequence length ``context`` (matmuls only,
+    2 FLOPs per multiply-add, the full :math:`T \times T` score matrix as a naive kernel
+    computes it).
+
+    Returns ``weights`` (:math:`2 \cdot n_{layer}(4d^2 + 2 d\,d_{ff})`), ``attention``
+    (:math:`4\,n_{layer} T d`: :math:`QK^\top` and :math:`PV`), ``output``
+    (:math:`2Vd`, the logits) and ``total``.
+
+    Examples
+    --------
+    >>> f = transformer_flops(50257, 1024, 768, 12)
+    >>> f["total"] == 2 * 12 * 12 * 768 ** 2 + 2 * 50257 * 768 + 4 * 12 * 1024 * 768
+    True
+    """
+    d, ff = d_model, 4 * d_model if d_ff is None else d_ff
+    weights = 2 * n_layer * (4 * d * d + 2 * d * ff)
+    attention = 4 * n_layer * context * d
+    output = 2 * vocab_size * d
+    return {"weights": int(weights), "attention": int(attention), "output": int(output),
+            "total": int(weights + attention + output)}
