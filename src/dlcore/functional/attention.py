@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import as_array, check_range
+from ..checks import as_array, check_int, check_range
 from ..random import as_generator
 
 __all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward",
@@ -334,8 +334,6 @@ def blocked_attention(query, key, value, block_size: int = 128, is_causal: bool 
     ...                  scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-12))
     True
     """
-    from dlcore.checks import check_int
-
     block_size = check_int("block_size", block_size, minimum=1)
     q, k, v, _ = _check_inputs(query, key, value, False)
     L, S = q.shape[-2], k.shape[-2]
