@@ -460,3 +460,16 @@ def test_transformer_counts_against_torch_modules():
     assert transformer_param_count(V, T, d, n, tied=False) == count + V * d
     f = transformer_flops(V, T, d, n)
     assert f["attention"] == 4 * n * T * d and f["weights"] == 2 * n * 12 * d * d
+
+
+def test_sinusoidal_encoding_shift_and_gram():
+    from dlcore.maths.text import relative_shift_matrix, sinusoidal_encoding
+
+    pe = sinusoidal_encoding(50, 16)
+    assert pe.shape == (50, 16)
+    close(pe[:47] @ relative_shift_matrix(3, 16).T, pe[3:])
+    gram = pe @ pe.T
+    for k in range(1, 10):                          # Toeplitz: depends only on p - q
+        close(np.diag(gram, k), np.full(50 - k, gram[0, k]))
+    with pytest.raises(ValueError, match="even d_model"):
+        sinusoidal_encoding(4, 5)
