@@ -97,6 +97,22 @@ def test_penalized_parameters_exclude_biases_by_name():
     with pytest.raises(TypeError, match="model must be a dlcore Module"):
         penalized_parameters([np.ones(3)])
 
+def test_penalized_parameters_decide_by_module_type():
+    # A rule based on names would penalize BatchNorm's and LayerNorm's gamma and PReLU's slopes,
+    # all called "weight"; the owning module's type decides instead.
+    net = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.PReLU(), nn.Linear(4, 2, rng=1),
+                        nn.LayerNorm(2))
+    assert [n for n, _ in penalized_parameters(net)] == ["0.weight", "3.weight"]
+    assert [n for n, _ in penalized_parameters(net, include_norm=True)] == \
+        ["0.weight", "1.weight", "2.weight", "3.weight", "4.weight"]
+    assert [n for n, _ in penalized_parameters(net, include_bias=True)] == \
+        ["0.weight", "0.bias", "3.weight", "3.bias"]
+    grouped = nn.Sequential(nn.Linear(3, 4, rng=0), nn.GroupNorm(2, 4))
+    assert [n for n, _ in penalized_parameters(grouped)] == ["0.weight"]
+    # the L2 penalty's gradient therefore leaves gamma alone
+    l2_penalty_backward(net, 0.1)
+    assert net[1].weight.grad is None and net[2].weight.grad is None and net[0].weight.grad is not None
+
 
 @pytest.mark.parametrize("include_bias", [False, True])
 @pytest.mark.parametrize("kind", ["l1", "l2"])

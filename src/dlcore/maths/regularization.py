@@ -159,25 +159,59 @@ def vector_norm_backward(grad_output, x, ord=2, dim=None, keepdim: bool = False)
 
 
 # -- penalties on a model's weights ---------------------------------------------------------
-def penalized_parameters(model, include_bias: bool = False):
-    """The ``(name, Parameter)`` pairs a norm penalty applies to.
+def _unpenalized_types():
+    """Module types whose parameters are not weights in the penalty's sense: normalization
+    layers (scale gamma and shift beta) and PReLU (its slopes)."""
+    from dlcore import nn as _nn
+    names = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm",
+             "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm", "LocalResponseNorm",
+             "PReLU")
+    return tuple(t for t in (getattr(_nn, n, None) for n in names) if isinstance(t, type))
 
-    A parameter counts as a bias when its name in ``model.named_parameters()`` ends in
-    ``"bias"`` (``"0.bias"``, ``"fc.bias"``, ...). Biases are left out by default: each bias
-    sees every sample, needs little data to fit, and shrinking it toward 0 only moves the
-    output away from the targets' mean (under-fitting).
+
+def penalized_parameters(model, include_bias: bool = False, include_norm: bool = False):
+    """The ``(name, Parameter)`` pairs a norm penalty applies to, decided by module type.
+
+    A parameter is left out when the module that owns it is a normalization layer
+    (``BatchNorm*``, ``LayerNorm``, ``GroupNorm``, ...) or a ``PReLU``, unless
+    ``include_norm=True``: pulling a normalization scale toward 0 shrinks a whole layer's output
+    and pulling a PReLU slope toward 0 turns it into a ReLU. A module's own ``bias`` is left out
+    unless ``include_bias=True``: each bias sees every sample, needs little data to fit, and
+    shrinking it toward 0 only moves the output away from the targets' mean (under-fitting).
+    The decision looks at the owning module, not at the parameter's name, so a
+    ``BatchNorm1d.weight`` is not mistaken for a linear map's weight.
+
+    Parameters
+    ----------
+    model : Module
+    include_bias : bool, default False
+    include_norm : bool, default False
+
+    Returns
+    -------
+    list of (str, Parameter)
+        In the order of ``model.named_parameters()``.
 
     Examples
     --------
-    >>> from dlcore.nn import Linear, ReLU, Sequential
-    >>> net = Sequential(Linear(3, 4, rng=0), ReLU(), Linear(4, 2, rng=1))
+    >>> from dlcore.nn import BatchNorm1d, Linear, PReLU, Sequential
+    >>> net = Sequential(Linear(3, 4, rng=0), BatchNorm1d(4), PReLU(), Linear(4, 2, rng=1))
     >>> [name for name, _ in penalized_parameters(net)]
-    ['0.weight', '2.weight']
+    ['0.weight', '3.weight']
+    >>> [name for name, _ in penalized_parameters(net, include_norm=True)]
+    ['0.weight', '1.weight', '2.weight', '3.weight']
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be a dlcore Module, got {type(model).__name__}")
-    return [(name, p) for name, p in model.named_parameters()
-            if include_bias or not name.endswith("bias")]
+    skip_types = () if include_norm else _unpenalized_types()
+    keep = set()
+    for module in model.modules():
+        if isinstance(module, skip_types):
+            continue
+        for own_name, p in module._parameters.items():
+            if include_bias or own_name != "bias":
+                keep.add(id(p))
+    return [(name, p) for name, p in model.named_parameters() if id(p) in keep]
 
 
 _NORMS = {  # value of Omega(w) and its (sub)gradient; sign(0) = 0 as in autograd
