@@ -11,8 +11,7 @@ The module reads top to bottom in three parts:
    sigmoid, log-sigmoid, softplus (the integral of :math:`\sigma`), SiLU/Swish
    :math:`x\sigma(x)`, Mish, GELU :math:`x\Phi(x)` and softsign. Finite input never gives
    NaN, inf or an overflow warning: no exponential of a large positive number is taken,
-   except in the sigmoid, where :math:`e^{-x} = \infty` is exact in the formula
-   :math:`1/(1 + e^{-x})` (the overflow is silenced there, see :func:`sigmoid`);
+   the sigmoid included (see :func:`sigmoid`);
 2. the rectifiers: ReLU, ReLU6 and hardtanh (clamps), hardsigmoid and hardswish
    (piecewise-linear stand-ins for the sigmoid and SiLU), leaky ReLU and PReLU (a slope for
    :math:`x \le 0`), and the exponential family ELU, SELU and CELU, with PyTorch's choice of
@@ -84,16 +83,27 @@ def _blend(mask, a, b):
 
 
 def _sigmoid(z, exp=np.exp):
-    r""":math:`\sigma_b(z) = 1/(1 + b^{-z})` for ``exp`` = :math:`b^{(\cdot)}`, in four passes.
+    r""":math:`\sigma_b(z) = 1/(1 + b^{-z})` for ``exp`` = :math:`b^{(\cdot)}`, with no overflow.
 
-    For very negative ``z`` the power overflows to ``inf`` and ``1/inf`` gives the correct 0
-    (the true value is below the smallest float), so that overflow is silenced, not avoided.
+    Every exponent is :math:`\le 0`. With :math:`e = b^{-|z|} \in (0, 1]`,
+    :math:`r = e/(1 + e) = \sigma_b(-|z|) \in (0, \tfrac12]` is the smaller of
+    :math:`\sigma_b(z)` and :math:`1 - \sigma_b(z)`, computed to a few ulps even where it is
+    subnormal; then :math:`\sigma_b(z) = r` for :math:`z < 0` and :math:`1 - r` for
+    :math:`z \ge 0`. So the result is exactly 0 only where the true value rounds to 0
+    (:math:`z \lesssim -745` in float64, :math:`-104` in float32) and exactly 1 only where it
+    rounds to 1 (:math:`z \gtrsim 37.4` in float64, :math:`17.3` in float32). The literal
+    :math:`1/(1 + e^{-z})` instead overflows at :math:`z < -\ln(\text{max float})`
+    (:math:`-709.78`, :math:`-88.72`) and returns 1 as soon as :math:`1 + e^{-z}` rounds to 1.
+    The branch is a masked subtraction in place (``where=z >= 0``), one rounding. This costs
+    about three times the passes of the literal formula; correct tails are worth it.
     """
-    t = np.negative(z, out=_like(z))
-    with np.errstate(over="ignore"):
-        exp(t, out=t)
-    t += 1
-    return np.reciprocal(t, out=t)
+    t = np.abs(z, out=_like(z))
+    np.negative(t, out=t)
+    exp(t, out=t)                 # e = b^{-|z|} in (0, 1]
+    denominator = t + 1
+    t /= denominator              # r = sigma_b(-|z|)
+    np.subtract(1, t, out=t, where=z >= 0)   # sigma(z) = 1 - r for z >= 0
+    return t
 
 
 def _like(z):
@@ -144,18 +154,21 @@ def _log1p_exp_neg_abs(z):
 
 
 def sigmoid(input):
-    r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, evaluated as written.
+    r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, with no overflow anywhere.
 
-    The formula is accurate to a few ulps everywhere (no subtraction cancels). Below
-    :math:`x \approx -709` the exponential overflows to ``inf`` and :math:`1/\infty = 0` is
-    the correctly rounded result, so that overflow warning is silenced rather than avoided
-    with the two-sided :math:`e^{\min(x, 0)} / (1 + e^{-|x|})`, which costs three more passes.
-    Shapes: any; the output has the input's shape and floating dtype.
+    Computed as :math:`r = e^{-|x|}/(1 + e^{-|x|})` and :math:`\sigma(x) = r` for
+    :math:`x < 0`, :math:`1 - r` for :math:`x \ge 0` (see ``_sigmoid``): within a few ulps of
+    the exact value everywhere, including the subnormal tail, so :math:`\sigma(-90)` in
+    float32 and :math:`\sigma(-720)` in float64 are the tiny non-zero numbers they should be.
+    PyTorch evaluates the literal formula, which returns 0 below :math:`-\ln(\text{max
+    float})` and 1 as soon as :math:`1 + e^{-x}` rounds to 1; elsewhere the two agree to a few
+    units in the last place. Shapes: any; the output has the
+    input's shape and floating dtype.
 
     Examples
     --------
-    >>> sigmoid(np.array([-800.0, 0.0, 800.0]))
-    array([0. , 0.5, 1. ])
+    >>> sigmoid(np.array([-800.0, -720.0, 0.0, 800.0]))
+    array([0.00000000e+000, 2.03223080e-313, 5.00000000e-001, 1.00000000e+000])
     """
     return _sigmoid(as_array("input", input))
 

@@ -20,7 +20,7 @@ from ..nn.activation import ReLU
 from ..random import as_generator
 
 __all__ = ["TwoLayerMLP", "merge_linear", "xor_relu_network", "count_parameters",
-           "fit_lbfgs"]
+           "fit_lbfgs", "output_jacobian", "fit_least_squares"]
 
 # activation, and its derivative written in terms of the activation's output h
 _ACTIVATIONS = {
@@ -227,5 +227,90 @@ def fit_lbfgs(model: Module, loss_fn, X, y, maxiter: int = 1000, tol: float = 1e
     with threadpool_limits(limits=1, user_api="blas"):
         result = minimize(loss_and_grad, theta0, jac=True, method="L-BFGS-B", tol=tol,
                           options={"maxiter": maxiter})
+    set_flat(result.x)
+    return result
+
+
+def output_jacobian(model: "TwoLayerMLP", X) -> np.ndarray:
+    r"""Jacobian of a one-output :class:`TwoLayerMLP`'s outputs with respect to its parameters.
+
+    Row :math:`i` is the gradient of :math:`\hat y_i` alone: the backward pass of
+    :meth:`TwoLayerMLP.backward` run with the upstream gradient :math:`e_i`, one example at
+    a time. With :math:`h_i = g(z_i)` and :math:`\delta_i = w_2 \odot g'(z_i)`, the columns
+    are, in ``parameters()`` order, :math:`\partial\hat y_i/\partial W_1 = \delta_i x_i^\top`,
+    :math:`\partial\hat y_i/\partial b_1 = \delta_i`, :math:`\partial\hat y_i/\partial W_2 =
+    h_i^\top` and :math:`\partial\hat y_i/\partial b_2 = 1`. Shapes: ``X`` (N, in_features),
+    result (N, number of parameters). :math:`J^\top r` is the gradient of
+    :math:`\tfrac12\lVert r\rVert^2`, which the tests check against ``backward``.
+
+    Examples
+    --------
+    >>> net = TwoLayerMLP(1, 3, 1, rng=0)
+    >>> output_jacobian(net, np.zeros((2, 1))).shape
+    (2, 10)
+    """
+    if not isinstance(model, TwoLayerMLP) or model.weight2.data.shape[0] != 1:
+        raise ValueError("output_jacobian model must be a TwoLayerMLP with one output, got "
+                         f"{type(model).__name__}")
+    x = as_array("X", X)
+    g, g_prime = _ACTIVATIONS[model.activation]
+    z = x @ model.weight1.data.T
+    if model.bias1 is not None:
+        z = z + model.bias1.data
+    h = g(z)
+    delta = model.weight2.data[0] * g_prime(h)                       # (N, hidden)
+    blocks = [(delta[:, :, None] * x[:, None, :]).reshape(len(x), delta.shape[1] * x.shape[1])]
+    if model.bias1 is not None:
+        blocks.append(delta)
+    blocks.append(h)
+    if model.bias2 is not None:
+        blocks.append(np.ones((len(x), 1), dtype=h.dtype))
+    return np.concatenate(blocks, axis=1)
+
+
+def fit_least_squares(model: "TwoLayerMLP", X, y, max_nfev: int = 200):
+    r"""Minimise :math:`\sum_i (\hat y_i - y_i)^2` over a one-output :class:`TwoLayerMLP`'s
+    parameters with Levenberg–Marquardt (SciPy's ``least_squares(method="lm")``).
+
+    Levenberg–Marquardt uses the whole Jacobian (:func:`output_jacobian`), not only the
+    gradient, so on a small network it reaches in a few hundred steps what L-BFGS reaches in
+    thousands. It finds *a* stationary point, which may be a poor local minimum. Parameters
+    are updated in place; returns SciPy's ``OptimizeResult`` (``nfev`` evaluations, ``fun``
+    the final residuals).
+
+    Examples
+    --------
+    >>> x = np.linspace(-1, 1, 20)[:, None]
+    >>> net = TwoLayerMLP(1, 4, 1, activation="tanh", rng=0)
+    >>> bool(np.abs(fit_least_squares(net, x, x ** 2, max_nfev=100).fun).max() < 1e-3)
+    True
+    """
+    from scipy.optimize import least_squares  # lazy: SciPy is not needed at import time
+
+    max_nfev = check_int("max_nfev", max_nfev, minimum=1)
+    x, target = as_array("X", X), as_array("y", y).reshape(-1)
+    output_jacobian(model, x[:0])  # validates the model
+    params = model.parameters()
+    sizes = [p.data.size for p in params]
+    cuts = np.cumsum(sizes)[:-1]
+
+    def set_flat(theta):
+        for p, chunk in zip(params, np.split(theta, cuts)):
+            p.data[...] = chunk.reshape(p.data.shape)
+
+    def residuals(theta):
+        set_flat(theta)
+        return model(x)[:, 0] - target
+
+    def jacobian(theta):
+        set_flat(theta)
+        return output_jacobian(model, x)
+
+    theta0 = np.concatenate([p.data.ravel() for p in params])
+    from threadpoolctl import threadpool_limits  # lazy; installed with scikit-learn
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = least_squares(residuals, theta0, jac=jacobian, method="lm", xtol=1e-15,
+                               ftol=1e-15, gtol=1e-15, max_nfev=max_nfev)
     set_flat(result.x)
     return result
