@@ -15,6 +15,8 @@ from .concat import Concat
 from .conv import Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .linear import Flatten, Identity, Linear
+from .lora import LoRALinear
+from .checkpoint import Checkpoint
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
                    SmoothL1Loss)
@@ -29,7 +31,8 @@ from .upsampling import Upsample
 
 __all__ = [
     # module, linear
-    "Parameter", "Module", "Sequential", "Linear", "Identity", "Flatten",
+    "Parameter", "Module", "Sequential", "Linear", "Identity", "Flatten", "LoRALinear",
+    "Checkpoint",
     # activation
     "ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Hardswish", "ELU",
     "SELU", "CELU", "Softmax", "LogSoftmax", "Sigmoid", "Tanh", "LogSigmoid", "Softplus",
