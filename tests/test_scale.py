@@ -350,3 +350,31 @@ def test_simulate_ring_sums_and_bytes(n):
     assert abs(sent.mean() - 2 * (n - 1) / n * 8000) <= 16 * (n - 1)
     with pytest.raises(ValueError, match="share one shape"):
         simulate_ring([np.ones(3), np.ones(4)])
+
+
+# -- widgets (headless) -----------------------------------------------------------------------
+def test_roofline_explorer_follows_its_sliders():
+    from dlcore.book.widgets.scale import roofline_explorer
+
+    e = roofline_explorer({"matmul": (80.0, 5e10), "add": (1 / 12, 1e9)}, 6e10, 1.2e10)
+    x, y = e.artists["roof"].get_data()
+    np.testing.assert_allclose(y, np.minimum(6e10, 1.2e10 * x))
+    e.controls["log_bw_gain"].value = 1.0
+    e.controls["log_intensity"].value = -1.0
+    assert e.artists["probe"].get_data()[1][0] == pytest.approx(1.2e10)
+    assert e.artists["ridge"].get_data()[0][0] == pytest.approx(6e10 / 1.2e11)
+    assert "memory-bound" in e.status.value
+    assert e.last_callback_ms < 50
+
+
+def test_stale_sgd_explorer_marks_divergence():
+    from dlcore.book.widgets.scale import stale_sgd_explorer
+
+    e = stale_sgd_explorer()
+    e.controls["tau"].value = 4
+    e.controls["lr"].value = 0.5  # limit for tau = 4 is 2 sin(pi/18) = 0.347
+    assert "diverges" in e.status.value and e.artists["path"].get_ydata()[-1] > 1
+    e.controls["lr"].value = 0.2
+    assert "converges" in e.status.value and e.artists["path"].get_ydata()[-1] < 1e-2
+    assert e.artists["limit"].get_ydata()[0] == pytest.approx(2 * math.sin(math.pi / 18))
+    assert e.last_callback_ms < 50
