@@ -378,3 +378,17 @@ def test_stale_sgd_explorer_marks_divergence():
     assert "converges" in e.status.value and e.artists["path"].get_ydata()[-1] < 1e-2
     assert e.artists["limit"].get_ydata()[0] == pytest.approx(2 * math.sin(math.pi / 18))
     assert e.last_callback_ms < 50
+
+
+@pytest.mark.parametrize("shape", [(10,), (33,), (10, 64), (4099,)])
+def test_sgd_on_float16_parameters_is_bit_identical_to_torch(shape):
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(shape).astype(np.float16)
+    p, q = __import__("dlcore").nn.Parameter(w.copy()), torch.tensor(w.copy())
+    ours, theirs = SGD([p], lr=0.0123), torch.optim.SGD([q], lr=0.0123)
+    for _ in range(30):
+        g = (rng.standard_normal(shape) * rng.uniform(0.1, 10)).astype(np.float16)
+        p.grad, q.grad = g.copy(), torch.tensor(g)
+        ours.step()
+        theirs.step()
+    assert p.data.dtype == np.float16 and np.array_equal(p.data, q.numpy())

@@ -30,7 +30,7 @@ from .checks import check_choice, check_int
 
 __all__ = ["free_port", "launch", "ring_all_reduce", "param_server_all_reduce",
            "simulate_ring", "byte_count_hook", "stale_gradient_descent",
-           "delay_stability_limit", "make_mlp", "chapter_worker"]
+           "delay_stability_limit", "saved_tensor_bytes", "make_mlp", "chapter_worker"]
 
 
 # -- launcher ---------------------------------------------------------------------------------
@@ -374,6 +374,41 @@ def delay_stability_limit(tau: int, tol: float = 1e-13) -> float:
         else:
             hi = mid
     return 0.5 * (lo + hi)
+
+
+# -- memory of autograd --------------------------------------------------------------------
+def saved_tensor_bytes(fn, exclude=()):
+    """Run ``fn()`` and count the bytes autograd saves for backward while it runs.
+
+    Every tensor saved for backward passes through the pack hook of
+    ``torch.autograd.graph.saved_tensors_hooks``; its storage is counted once (a tensor saved
+    by two operations, or two views of one buffer, are one storage). Storages of the tensors in
+    ``exclude`` (typically ``model.parameters()``, which exist anyway) are left out.
+
+    Returns
+    -------
+    (object, int)
+        ``fn``'s result (keep it alive until backward) and the bytes.
+
+    Notes
+    -----
+    This function lives in :mod:`dlcore.parallel` because it is dlcore's only module that may
+    use torch; the NumPy side of the accounting is :mod:`dlcore.maths.memory`.
+    """
+    import torch
+
+    skip = {t.untyped_storage().data_ptr() for t in exclude}
+    seen = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in skip:
+            seen[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = fn()
+    return out, int(sum(seen.values()))
 
 
 # -- the chapter's one launch -----------------------------------------------------------------

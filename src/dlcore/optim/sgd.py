@@ -85,5 +85,16 @@ def _add_scaled_(out: np.ndarray, x: np.ndarray, alpha: float) -> None:
             and out.shape == x.shape and out.flags.c_contiguous and x.flags.c_contiguous):
         from scipy.linalg.blas import daxpy  # lazy: SciPy is not needed at import time
         daxpy(x.reshape(-1), out.reshape(-1), a=alpha)  # writes into out (no copy is needed)
+    elif out.dtype == np.float16 and out.shape == x.shape and out.flags.c_contiguous:
+        # torch's CPU kernel for half tensors: alpha rounded to half; whole blocks of 32
+        # elements in float32 (one rounding to half), the last n % 32 in half arithmetic
+        # (alpha * x rounded to half, then the sum rounded). 32 halves per vector step is the
+        # x86 build's width; other builds may block differently.
+        flat, xf = out.reshape(-1), x.reshape(-1)
+        a16 = np.float16(alpha)
+        body = flat.size - flat.size % 32
+        flat[:body] = (flat[:body].astype(np.float32)
+                       + np.float32(a16) * xf[:body].astype(np.float32)).astype(np.float16)
+        flat[body:] = flat[body:] + a16 * xf[body:]
     else:
         out += alpha * x
