@@ -15,7 +15,7 @@ from question_index import MARKER, chapter_title, load_questions, render  # noqa
 # Questions per chapter in the interview bank (its summary table); 147 in all.
 BANK = {"PER": 20, "ACT": 15, "CNN": 13, "DRP": 17, "REG": 21, "OPT": 21, "BN": 13, "TRN": 27}
 # Chapters still being written: the IDs listed so far must come from the bank's range.
-IN_PROGRESS = {"ATT": 23, "SEQ": 24, "GEN": 23}
+IN_PROGRESS = {"ATT": 23, "SEQ": 24, "GEN": 23, "SCL": 24}
 LABEL = re.compile(r"^\(q-([a-z]+-\d\d)\)=\s*$", re.M)
 
 
