@@ -24,13 +24,13 @@ def roofline_explorer(points: dict, peak_flops: float, bandwidth: float) -> Expl
         The roofline's initial peak (FLOP/s) and memory bandwidth (bytes/s).
 
     ``artists``: ``"roof"`` (the line min(peak, bandwidth·I)), ``"ridge"`` (a marker at the
-    ridge point I = peak/bandwidth), ``"points"`` (the measurements) and ``"probe"`` (the
-    attainable FLOP/s at the intensity of the slider). The sliders scale the peak and the
+    ridge point I = peak/bandwidth) and ``"probe"`` (the attainable FLOP/s at the intensity of
+    the slider); ``explorer.points`` is the scatter of the measurements. The sliders scale the peak and the
     bandwidth by powers of ten (to imagine a GPU) and move the probe intensity.
     """
     import ipywidgets as widgets
 
-    fig, ax = figure(width=5.8, height=3.6)
+    fig, ax = figure(width=5.2, height=3.2)
     grid = np.logspace(-2, 3, 200)
     (roof,) = ax.plot([], [], "k-", lw=1.5, label="roofline")
     (ridge,) = ax.plot([], [], "ko", ms=5)
@@ -63,8 +63,11 @@ def roofline_explorer(points: dict, peak_flops: float, bandwidth: float) -> Expl
         return (f"ridge at {peak / bw:.3g} FLOP/byte; at I = {i:.3g} the kernel is {bound}, "
                 f"at most {attainable(peak, bw, i):.3g} FLOP/s")
 
-    artists = {"roof": roof, "ridge": ridge, "points": scat, "probe": probe}
-    return Explorer(controls, fig, artists, redraw, title="Roofline")
+    # the measured points never move: drawn once with the background, not re-blitted
+    explorer = Explorer(controls, fig, {"roof": roof, "ridge": ridge, "probe": probe}, redraw,
+                        title="Roofline")
+    explorer.points = scat
+    return explorer
 
 
 def stale_sgd_explorer(curvature: float = 1.0, steps: int = 60) -> Explorer:
@@ -76,7 +79,7 @@ def stale_sgd_explorer(curvature: float = 1.0, steps: int = 60) -> Explorer:
     """
     import ipywidgets as widgets
 
-    fig, (ax, ax2) = figure(ncols=2, width=7.2, height=3.0)
+    fig, (ax, ax2) = figure(ncols=2, width=6.4, height=2.7)
     (path,) = ax.plot([], [], "C0-", lw=1.3)
     ax.set(yscale="log", xlabel="step t", ylabel="|w_t|", xlim=(0, steps), ylim=(1e-6, 1e6),
            title="stale gradient descent")
