@@ -104,7 +104,13 @@ def launch(fn, world_size: int, *args, backend: str = "gloo", start_method: str 
     import multiprocessing as mp
     import queue as queue_module
 
-    import torch  # noqa: F401 - imported once here, so forked ranks do not each import it
+    # imported once here, so that forked ranks inherit the modules instead of each importing
+    # them at the same time (several seconds on a busy machine)
+    import torch  # noqa: F401
+    import torch.distributed  # noqa: F401
+    import torch.nn.parallel  # noqa: F401
+    if start_method == "fork":
+        import torch._dynamo  # noqa: F401 - DistributedDataParallel's constructor imports it
 
     world_size = check_int("world_size", world_size, minimum=1)
     check_choice("backend", backend, ("gloo",))
