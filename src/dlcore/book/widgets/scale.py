@@ -7,8 +7,8 @@ import numpy as np
 
 from ...maths.roofline import attainable
 from ...parallel import delay_stability_limit, stale_gradient_descent
-from ...plotting import figure
-from ...widgets.explorer import Explorer
+from ..plotting import figure
+from .explorer import Explorer
 
 __all__ = ["roofline_explorer", "stale_sgd_explorer"]
 
