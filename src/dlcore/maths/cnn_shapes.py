@@ -85,7 +85,7 @@ def _window_step(name, get, shape, rf, jump):
 
 
 def _head_shape(name, get, shape):
-    """Adaptive pooling, Flatten and Linear: layers after which one output sees everything."""
+    """Output shape of adaptive pooling, Flatten and Linear."""
     if name.startswith("Adaptive"):
         return (*shape[:-2], *pair("output_size", get("output_size")))
     if name == "Flatten":
@@ -97,12 +97,39 @@ def _head_shape(name, get, shape):
     return (*shape[:-1], get("out_features"))
 
 
-def _step(name, get, shape, rf, jump, input_hw):
-    """Output shape, receptive field and jump (input pixels per output step) after a layer."""
+def _adaptive_bin(size, out):
+    """Largest bin of adaptive pooling from ``size`` to ``out``: bin ``i`` covers input
+    indices ``floor(i*size/out) .. ceil((i+1)*size/out) - 1``, as in PyTorch."""
+    return max(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+
+
+def _step(name, get, shape, rf, jump, input_hw, state):
+    """Output shape, receptive field and jump (input pixels per output step) after a layer.
+
+    ``state["flat_hw"]`` remembers the spatial size of a map that Flatten turned into
+    features, so that a following Linear, which mixes all of them, sees their union.
+    """
     if name in ("Conv2d", "MaxPool2d", "AvgPool2d"):
         return _window_step(name, get, shape, rf, jump)
-    if name in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Linear"):
-        return _head_shape(name, get, shape), tuple(input_hw), jump
+    if name in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d"):
+        out = _head_shape(name, get, shape)
+        bins = [_adaptive_bin(int(shape[-2 + i]), int(out[-2 + i])) for i in range(2)]
+        rf = tuple(min(rf[i] + (bins[i] - 1) * jump[i], input_hw[i]) for i in range(2))
+        jump = tuple(jump[i] * shape[-2 + i] / out[-2 + i] for i in range(2))
+        return out, rf, jump
+    if name == "Flatten":
+        start = get("start_dim", 1) % len(shape)
+        if len(shape) >= 3 and start <= len(shape) - 2:   # the spatial dims become features
+            state["flat_hw"] = tuple(shape[-2:]) if len(shape) >= 4 else (1, shape[-1])
+        return _head_shape(name, get, shape), rf, jump   # each feature still sees rf
+    if name == "Linear":
+        out = _head_shape(name, get, shape)
+        if len(shape) >= 4:          # on a feature map, Linear mixes along the last axis only
+            mixed = (1, shape[-1])
+        else:
+            mixed = state.pop("flat_hw", (1, 1))
+        rf = tuple(min(rf[i] + (mixed[i] - 1) * jump[i], input_hw[i]) for i in range(2))
+        return out, rf, jump
     if name == "BatchNorm2d" and get("num_features") != shape[-3]:
         raise ValueError(f"BatchNorm2d({get('num_features')}) expects {get('num_features')} "
                          f"channels, got shape {tuple(shape)} ({shape[-3]} channels)")
@@ -129,7 +156,11 @@ def trace(layers, input_shape):
 
     The receptive field :math:`r` and the jump :math:`j` (input pixels between neighbouring
     outputs) follow :math:`r \leftarrow r + d(k-1)\,j` and :math:`j \leftarrow j s` per
-    conv/pool layer, starting from :math:`r = j = 1`.
+    conv/pool layer, starting from :math:`r = j = 1` (this counts zero padding, so it can
+    exceed the input). Flatten changes no receptive field: each feature is one position of
+    the map. Adaptive pooling widens it by its largest bin, and a Linear after Flatten mixes
+    every position, so its outputs see the union of their receptive fields; both are capped
+    at the input size, since there is nothing beyond the input to see.
 
     Parameters
     ----------
@@ -156,11 +187,11 @@ def trace(layers, input_shape):
                   enumerate(input_shape))
     if len(shape) not in (3, 4):
         raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W), got {shape}")
-    input_hw, rf, jump = shape[-2:], (1, 1), (1, 1)
+    input_hw, rf, jump, state = shape[-2:], (1, 1), (1, 1), {}
     rows = []
     for i, layer in enumerate(_leaves(layers)):
         name, get = _config(layer)
-        shape, rf, jump = _step(name, get, shape, rf, jump, input_hw)
+        shape, rf, jump = _step(name, get, shape, rf, jump, input_hw, state)
         rows.append(TraceRow(i, name, tuple(int(v) for v in shape),
                              _param_count(layer, name, get), tuple(int(v) for v in rf)))
     return rows
