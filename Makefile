@@ -21,14 +21,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# The pages, then the JupyterLite site that runs the chapters in the browser (_build/html/lite).
 book: $(STAMP) vendor
 	$(SINGLE_THREAD) $(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BIN)/python tools/build_lite.py
 
 vendor:
 	tools/vendor_static.sh
 
 # Unit tests, doctests, every chapter through nbmake, the rendered book in Chromium and the
-# determinism check (those two share one book build, see tests/book_build.py).
+# determinism check, the JupyterLite site's checks (they share one book build, see
+# tests/book_build.py).
 test: $(STAMP) vendor browser
 	$(SINGLE_THREAD) $(BIN)/python -m pytest -n $(JOBS) --nbmake tests src/dlcore book
 

@@ -1,4 +1,9 @@
-"""Build the book once for all test processes (the rendered-page and determinism tests).
+"""Build the book once for all test processes (the rendered-page, determinism and lite tests).
+
+The build is the one ``make book`` does: the Jupyter Book pages, then the JupyterLite site in
+``_build/html/lite`` (tools/build_lite.py: a ``fetch`` from the registries, then a ``build``
+that needs no network and runs under ``unshare -n`` where that works; ``lite/.built-offline``
+records it).
 
 pytest-xdist runs tests in several processes; a file lock makes the first one build and the
 others wait for that build instead of starting their own.
@@ -14,11 +19,13 @@ from filelock import FileLock
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SOURCES = ["_config.yml", "_toc.yml", "book", "src/dlcore", "_ext"]
+LITE_SOURCES = SOURCES + ["tools/build_lite.py", "tools/tag_torch_cells.py",
+                          "tools/lite_requirements.txt", "pyproject.toml"]
 
 
-def _newest_source() -> float:
+def _newest_source(sources=SOURCES) -> float:
     times = []
-    for name in SOURCES:
+    for name in sources:
         path = ROOT / name
         files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()
                                                 and "__pycache__" not in p.parts]
@@ -34,7 +41,33 @@ def built_html() -> pathlib.Path:
     with FileLock(str(ROOT / "_build" / ".build.lock")):
         if not index.exists() or index.stat().st_mtime < _newest_source():
             _build()
+        stamp = HTML / "lite" / ".built-offline"
+        if not stamp.exists() or stamp.stat().st_mtime < _newest_source(LITE_SOURCES):
+            _build_lite(stamp)
     return HTML
+
+
+def built_lite() -> pathlib.Path:
+    """``_build/html/lite``, the JupyterLite site, built with (after) the book."""
+    return built_html() / "lite"
+
+
+def offline_prefix() -> list[str]:
+    """``unshare -n`` (no network namespace but loopback) when it works here, else nothing."""
+    try:
+        subprocess.run(["unshare", "-n", "true"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return ["unshare", "-n"]
+
+
+def _build_lite(stamp: pathlib.Path) -> None:
+    script = str(ROOT / "tools" / "build_lite.py")
+    subprocess.run([sys.executable, script, "fetch"], check=True, cwd=ROOT)
+    prefix = offline_prefix()
+    subprocess.run([*prefix, sys.executable, script, "build"], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    stamp.write_text(" ".join(prefix) + "\n")
 
 
 def _build() -> None:

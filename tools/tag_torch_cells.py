@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Tag every chapter code cell that needs PyTorch with the cell tag ``torch``.
+
+The browser copies of the chapters (JupyterLite, tools/build_lite.py) leave those cells out,
+because PyTorch does not run in the reader's browser. A cell needs PyTorch when it
+
+- imports ``torch`` (or a submodule, under any alias), or
+- uses a name bound to something from torch, or
+- uses a name that only a left-out cell defines (it would raise NameError in the browser copy),
+
+where "left out" means tagged ``torch`` or found by the first two rules. The first code cell,
+the setup cell, is replaced in the browser copy by one that defines the same names except the
+torch ones (``sys``, ``np``, ``dlcore``, ``SEED``), so only its torch-derived names count as
+missing. The analysis reads the cells in order with :mod:`ast` (IPython ``%``/``!`` lines are
+skipped), statement by statement; a statement that rebinds a name without torch makes it
+available again.
+
+Usage::
+
+    tools/tag_torch_cells.py book/*.ipynb     # add missing tags in place (idempotent)
+    tools/tag_torch_cells.py --check book/*.ipynb  # list untagged torch cells, exit 1 if any
+
+Tags are only added, never removed: a cell tagged ``torch`` by hand stays tagged. Notebooks are
+rewritten in nbformat's own layout (indent 1, UTF-8, final newline), so an untouched notebook
+stays byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import pathlib
+import re
+import symtable
+import sys
+
+TAG = "torch"
+_MAGIC = re.compile(r"^(\s*)([%!].*|.*\?\s*)$")
+_TIMED = re.compile(r"^(\s*)%%?(?:timeit|time)\b(?:\s+-\S+(?:\s+\d+)?)*\s+(\S.*)$")
+
+
+def _line(line: str) -> str:
+    """A line as Python: the statement of ``%time``/``%timeit``, ``pass`` for other magics."""
+    if m := _TIMED.match(line):
+        return m.group(1) + m.group(2)
+    if m := _MAGIC.match(line):
+        return m.group(1) + "pass"
+    return line
+
+
+def _parse(source: str) -> ast.Module | None:
+    lines = [_line(line) for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+
+
+def _imports_torch(node: ast.AST) -> set[str]:
+    """Names bound by torch imports anywhere inside ``node``."""
+    bound = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import):
+            for alias in sub.names:
+                if alias.name == "torch" or alias.name.startswith("torch."):
+                    bound.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(sub, ast.ImportFrom) and sub.module and sub.level == 0 and (
+                sub.module == "torch" or sub.module.startswith("torch.")):
+            bound.update(alias.asname or alias.name for alias in sub.names)
+    return bound
+
+
+def _loads(node: ast.stmt) -> set[str]:
+    """Names a top-level statement reads from the notebook's namespace (not its functions' and
+    comprehensions' own locals)."""
+    table = symtable.symtable(ast.unparse(node), "<cell>", "exec")
+    names = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    todo = list(table.get_children())
+    while todo:
+        child = todo.pop()
+        todo += child.get_children()
+        names |= {s.get_name() for s in child.get_symbols()
+                  if s.is_referenced() and s.is_global() and not s.is_declared_global()}
+    return names
+
+
+def _binds(node: ast.AST) -> set[str]:
+    """Names a top-level statement binds in the notebook's namespace."""
+    names = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.split(".")[0] for a in sub.names if a.name != "*")
+    return names
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def is_tagged(cell: dict) -> bool:
+    return TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def analyse(cells: list[dict]) -> dict[int, list[tuple[int, int]] | None]:
+    """The code cells that need PyTorch: ``{cell index: line ranges}``.
+
+    The ranges (1-based, inclusive) are the statements of the cell that need torch, with the
+    comment lines right above them; ``None`` means the whole cell (a cell tagged by hand whose
+    statements look torch-free, or one that is not Python this can read).
+    """
+    missing: set[str] = set()       # names the browser copy does not have (or has differently)
+    found: dict[int, list[tuple[int, int]] | None] = {}
+    first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), None)
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        source = _source(cell)
+        tree = _parse(source)
+        if tree is None:  # not Python we can read: fall back to the word itself
+            if re.search(r"\btorch\b", source) or is_tagged(cell):
+                found[index] = None
+            continue
+        lines = source.splitlines()
+        ranges = []
+        for stmt in tree.body:
+            torch_names = _imports_torch(stmt)
+            binds = _binds(stmt)
+            if torch_names or (_loads(stmt) & missing):
+                missing |= binds | torch_names
+                first = min([stmt.lineno] + [d.lineno for d in
+                                             getattr(stmt, "decorator_list", [])])
+                while first > 1 and lines[first - 2].strip().startswith("#"):
+                    first -= 1
+                ranges.append((first, stmt.end_lineno))
+            else:
+                missing -= binds
+        if ranges:
+            found[index] = ranges
+        elif is_tagged(cell):
+            found[index] = None
+            if index != first_code:  # left out whole: nothing it binds exists
+                for stmt in tree.body:
+                    missing |= _binds(stmt)
+    return found
+
+
+def torch_cells(cells: list[dict]) -> list[int]:
+    """Indices (into ``cells``) of the code cells that need PyTorch, tagged or not."""
+    return sorted(analyse(cells))
+
+
+def without_torch(cell: dict, ranges: list[tuple[int, int]] | None) -> str | None:
+    """The source of ``cell`` without the statements in ``ranges``; None if nothing is left."""
+    if ranges is None:
+        return None
+    drop = {n for a, b in ranges for n in range(a, b + 1)}
+    kept = [line for n, line in enumerate(_source(cell).splitlines(), 1) if n not in drop]
+    if not any(line.strip() and not line.strip().startswith("#") for line in kept):
+        return None
+    text = "\n".join(kept).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def untagged(cells: list[dict]) -> list[int]:
+    return [i for i in torch_cells(cells) if not is_tagged(cells[i])]
+
+
+def _write(path: pathlib.Path, nb: dict) -> None:
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def tag_notebook(path: pathlib.Path) -> list[int]:
+    """Add the tag to every untagged torch cell of ``path``; return their indices."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    todo = untagged(nb["cells"])
+    for i in todo:
+        tags = nb["cells"][i].setdefault("metadata", {}).setdefault("tags", [])
+        tags.append(TAG)
+    if todo:
+        _write(path, nb)
+    return todo
+
+
+def _cell_name(cell: dict, index: int) -> str:
+    first = _source(cell).strip().splitlines()[0] if _source(cell).strip() else ""
+    return f"cell {index} ({cell.get('id', 'no id')}): {first[:60]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
+    parser.add_argument("--check", action="store_true", help="report only, exit 1 if untagged")
+    args = parser.parse_args(argv)
+    status = 0
+    for path in args.notebooks:
+        if args.check:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+            for i in untagged(cells):
+                print(f"{path}: {_cell_name(cells[i], i)} needs the tag '{TAG}'")
+                status = 1
+        else:
+            done = tag_notebook(path)
+            if done:
+                print(f"{path}: tagged cells {done}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
