@@ -1,9 +1,9 @@
 """Build the book once for all test processes (the rendered-page, determinism and lite tests).
 
-The build is the one ``make book`` does: the Jupyter Book pages, then the JupyterLite site in
-``_build/html/lite`` (tools/build_lite.py: a ``fetch`` from the registries, then a ``build``
-that needs no network and runs under ``unshare -n`` where that works; ``lite/.built-offline``
-records it).
+The build is the one ``make book`` does: the Jupyter Book pages and, beside them (at the same
+time), the JupyterLite site in ``_build/html/lite`` (tools/build_lite.py: a ``fetch`` from the
+registries, then a ``build`` that needs no network and runs under ``unshare -n`` where that
+works; ``lite/.built-offline`` records it).
 
 pytest-xdist runs tests in several processes; a file lock makes the first one build and the
 others wait for that build instead of starting their own.
@@ -39,16 +39,21 @@ def built_html() -> pathlib.Path:
     index = HTML / "index.html"
     (ROOT / "_build").mkdir(exist_ok=True)
     with FileLock(str(ROOT / "_build" / ".build.lock")):
-        if not index.exists() or index.stat().st_mtime < _newest_source():
-            _build()
         stamp = HTML / "lite" / ".built-offline"
+        lite = None
         if not stamp.exists() or stamp.stat().st_mtime < _newest_source(LITE_SOURCES):
-            _build_lite(stamp)
+            lite = _start_lite_build()  # beside the book build: they share nothing
+        try:
+            if not index.exists() or index.stat().st_mtime < _newest_source():
+                _build()
+        finally:
+            if lite is not None:
+                _finish_lite_build(lite, stamp)
     return HTML
 
 
 def built_lite() -> pathlib.Path:
-    """``_build/html/lite``, the JupyterLite site, built with (after) the book."""
+    """``_build/html/lite``, the JupyterLite site, built beside the book."""
     return built_html() / "lite"
 
 
@@ -61,13 +66,26 @@ def offline_prefix() -> list[str]:
     return ["unshare", "-n"]
 
 
-def _build_lite(stamp: pathlib.Path) -> None:
+def _start_lite_build() -> subprocess.Popen:
+    """Fetch what the site needs from the registries, then build it in the background without
+    network (under ``unshare -n`` where that works)."""
     script = str(ROOT / "tools" / "build_lite.py")
     subprocess.run([sys.executable, script, "fetch"], check=True, cwd=ROOT)
     prefix = offline_prefix()
-    subprocess.run([*prefix, sys.executable, script, "build"], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
-    stamp.write_text(" ".join(prefix) + "\n")
+    log = open(ROOT / "_build" / "lite-build.log", "w")
+    process = subprocess.Popen([*prefix, sys.executable, script, "build"], cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    process.prefix, process.log = prefix, log
+    return process
+
+
+def _finish_lite_build(process: subprocess.Popen, stamp: pathlib.Path) -> None:
+    code = process.wait()
+    process.log.close()
+    if code:
+        raise RuntimeError("tools/build_lite.py build failed: " +
+                           (ROOT / "_build" / "lite-build.log").read_text()[-3000:])
+    stamp.write_text(" ".join(process.prefix) + "\n")
 
 
 def _build() -> None:

@@ -52,6 +52,21 @@ def test_finds_imports_aliases_and_names_derived_from_torch():
     assert tagger.without_torch(nb["cells"][4], tagger.analyse(nb["cells"])[4]) == "v = y * 2"
 
 
+def test_side_by_side_loop_keeps_its_dlcore_half_and_taints_what_torch_changes():
+    loop = ("ours, theirs = [], []\n"
+            "for i in range(3):\n"
+            "    ours.append(i)\n"
+            "    theirs.append(torch.tensor(i))\n"
+            "print(ours)")
+    nb = _nb(SETUP, loop, "print(theirs)", "print(ours)",
+             "with torch.no_grad():\n    w = ours[0]", "print(w)")
+    found = tagger.analyse(nb["cells"])
+    assert tagger.without_torch(nb["cells"][1], found[1]) == (
+        "ours, theirs = [], []\nfor i in range(3):\n    ours.append(i)\nprint(ours)")
+    assert sorted(found) == [0, 1, 2, 4, 5]   # theirs was changed by torch; ours was not
+    assert tagger.without_torch(nb["cells"][4], found[4]) is None
+
+
 def test_a_cell_tagged_by_hand_is_left_out_whole_with_what_it_defines():
     nb = _nb(SETUP, "a = np.zeros(2)", "b = a + 1", tags={0: ["torch"], 1: ["torch"]})
     found = tagger.analyse(nb["cells"])

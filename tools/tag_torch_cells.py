@@ -6,9 +6,11 @@ because PyTorch does not run in the reader's browser. A cell needs PyTorch when 
 
 - imports ``torch`` (or a submodule, under any alias), or
 - uses a name bound to something from torch, or
-- uses a name that only a left-out cell defines (it would raise NameError in the browser copy),
+- uses a name that only a left-out statement defines (NameError in the browser copy) or that a
+  left-out statement changes in place (``name.append(...)``, ``name[i] = ...``: the browser
+  copy would compute with a different object),
 
-where "left out" means tagged ``torch`` or found by the first two rules. The first code cell,
+where "left out" means tagged ``torch`` or found by these rules. The first code cell,
 the setup cell, is replaced in the browser copy by one that defines the same names except the
 torch ones (``sys``, ``np``, ``dlcore``, ``SEED``), so only its torch-derived names count as
 missing. The analysis reads the cells in order with :mod:`ast` (IPython ``%``/``!`` lines are
@@ -85,6 +87,26 @@ def _loads(node: ast.stmt) -> set[str]:
     return names
 
 
+def _mutates(node: ast.AST) -> set[str]:
+    """Names whose objects a statement may change in place: a call ``name.method(...)`` made
+    as a statement of its own (``losses.append(x)``, ``opt.step()``), ``name[...] = ...`` and
+    ``name.attr = ...`` (augmented too), inside loops as well. A method call whose result is
+    used (``zip(model.parameters(), ...)``) counts as a read."""
+    names = set()
+    for sub in ast.walk(node):
+        target = None
+        if isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call) and isinstance(
+                sub.value.func, ast.Attribute):
+            target = sub.value.func.value
+        elif isinstance(sub, (ast.Subscript, ast.Attribute)) and isinstance(sub.ctx, ast.Store):
+            target = sub.value
+        while isinstance(target, (ast.Attribute, ast.Subscript)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+    return names
+
+
 def _binds(node: ast.AST) -> set[str]:
     """Names a top-level statement binds in the notebook's namespace."""
     names = set()
@@ -107,6 +129,64 @@ def is_tagged(cell: dict) -> bool:
     return TAG in cell.get("metadata", {}).get("tags", [])
 
 
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith)
+
+
+def _header(stmt: ast.stmt) -> list[ast.AST]:
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return [stmt.target, stmt.iter]
+    if isinstance(stmt, (ast.While, ast.If)):
+        return [stmt.test]
+    return list(stmt.items)
+
+
+def _header_loads(stmt: ast.stmt) -> set[str]:
+    names = set()
+    for node in _header(stmt):
+        names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                  and isinstance(n.ctx, ast.Load)}
+    return names
+
+
+def _scan(body: list[ast.stmt], lines: list[str], missing: set[str],
+          modules: set[str]) -> list[tuple[int, int]]:
+    """Line ranges of the statements in ``body`` that need torch; updates ``missing``.
+
+    A loop, ``if`` or ``with`` whose header needs no torch keeps its other statements (the
+    dlcore half of a side-by-side loop); it goes whole when nothing of a body would be left."""
+    ranges = []
+    for stmt in body:
+        torch_names = _imports_torch(stmt)
+        binds = _binds(stmt)
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            modules |= binds
+        if not (torch_names or (_loads(stmt) & missing)):
+            missing -= binds
+            continue
+        if isinstance(stmt, _COMPOUND) and not (_header_loads(stmt) & missing):
+            for node in _header(stmt):
+                missing -= _binds(node)
+            inner = []
+            bodies = [stmt.body] + ([stmt.orelse] if getattr(stmt, "orelse", None) else [])
+            emptied = False
+            for block in bodies:
+                part = _scan(block, lines, missing, modules)
+                kept = [s for s in block if not any(a <= s.lineno <= b for a, b in part)]
+                emptied |= not kept
+                inner += part
+            if not emptied:
+                ranges += inner
+                continue
+        # what it binds is gone, and what it changes in place differs without it
+        missing |= binds | torch_names | (_mutates(stmt) - modules)
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        while first > 1 and lines[first - 2].strip().startswith("#"):
+            first -= 1
+        ranges = [r for r in ranges if not (first <= r[0] <= stmt.end_lineno)]
+        ranges.append((first, stmt.end_lineno))
+    return ranges
+
+
 def analyse(cells: list[dict]) -> dict[int, list[tuple[int, int]] | None]:
     """The code cells that need PyTorch: ``{cell index: line ranges}``.
 
@@ -115,6 +195,7 @@ def analyse(cells: list[dict]) -> dict[int, list[tuple[int, int]] | None]:
     statements look torch-free, or one that is not Python this can read).
     """
     missing: set[str] = set()       # names the browser copy does not have (or has differently)
+    modules: set[str] = set()       # names bound by imports: calling into them changes nothing
     found: dict[int, list[tuple[int, int]] | None] = {}
     first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), None)
     for index, cell in enumerate(cells):
@@ -127,19 +208,7 @@ def analyse(cells: list[dict]) -> dict[int, list[tuple[int, int]] | None]:
                 found[index] = None
             continue
         lines = source.splitlines()
-        ranges = []
-        for stmt in tree.body:
-            torch_names = _imports_torch(stmt)
-            binds = _binds(stmt)
-            if torch_names or (_loads(stmt) & missing):
-                missing |= binds | torch_names
-                first = min([stmt.lineno] + [d.lineno for d in
-                                             getattr(stmt, "decorator_list", [])])
-                while first > 1 and lines[first - 2].strip().startswith("#"):
-                    first -= 1
-                ranges.append((first, stmt.end_lineno))
-            else:
-                missing -= binds
+        ranges = _scan(tree.body, lines, missing, modules)
         if ranges:
             found[index] = ranges
         elif is_tagged(cell):
