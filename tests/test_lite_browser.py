@@ -2,9 +2,10 @@
 
 Offline (always, when Chromium is there): a chapter opens and its Pyodide kernel reaches idle
 with nothing fetched from outside; ipywidgets installs from the site; a pure-Python slider,
-moved with the keyboard in the chapter's notebook, runs its callback in the kernel and updates a label;
-``%pip install dlcore`` fetches dlcore from the site and, from outside, exactly the CDN URLs of
-numpy, scipy, matplotlib and their compiled dependencies at Pyodide's version (refused here).
+moved with the keyboard in the chapter's notebook, runs its callback in the kernel and updates
+a label; ``%pip install dlcore`` fetches dlcore from the site and, from outside, exactly the
+CDN URLs of numpy, scipy, matplotlib and their compiled dependencies at Pyodide's version
+(refused here).
 
 End to end (only with ``DLCORE_LITE_CDN=1``, where the CDN is reachable, e.g. the deploy
 workflow): every browser copy runs top to bottom without an error, and moving a slider of the
