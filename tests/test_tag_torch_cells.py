@@ -67,6 +67,13 @@ def test_side_by_side_loop_keeps_its_dlcore_half_and_taints_what_torch_changes()
     assert tagger.without_torch(nb["cells"][4], found[4]) is None
 
 
+def test_a_forward_pass_left_out_taints_the_layer_it_ran_through():
+    nb = _nb(SETUP, "def f(a):\n    return a\nlayer = dlcore.nn.Linear(2, 1)\n"
+             "layer(torch.ones(2).numpy())\nprint(f(1), float(2))", "layer.backward(np.ones(1))",
+             "print(f(3), float(4))")
+    assert tagger.torch_cells(nb["cells"]) == [0, 1, 2]
+
+
 def test_a_cell_tagged_by_hand_is_left_out_whole_with_what_it_defines():
     nb = _nb(SETUP, "a = np.zeros(2)", "b = a + 1", tags={0: ["torch"], 1: ["torch"]})
     found = tagger.analyse(nb["cells"])

@@ -91,10 +91,14 @@ def _mutates(node: ast.AST) -> set[str]:
     """Names whose objects a statement may change in place: a call ``name.method(...)`` made
     as a statement of its own (``losses.append(x)``, ``opt.step()``), ``name[...] = ...`` and
     ``name.attr = ...`` (augmented too), inside loops as well. A method call whose result is
-    used (``zip(model.parameters(), ...)``) counts as a read."""
+    used (``zip(model.parameters(), ...)``) counts as a read. Objects called directly
+    (``layer(x)``: a forward pass fills the layer's cache) count too; the caller keeps only
+    those that name assigned objects, not functions, classes, modules or builtins."""
     names = set()
     for sub in ast.walk(node):
         target = None
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+            names.add(sub.func.id)
         if isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call) and isinstance(
                 sub.value.func, ast.Attribute):
             target = sub.value.func.value
@@ -149,7 +153,7 @@ def _header_loads(stmt: ast.stmt) -> set[str]:
 
 
 def _scan(body: list[ast.stmt], lines: list[str], missing: set[str],
-          modules: set[str]) -> list[tuple[int, int]]:
+          objects: set[str]) -> list[tuple[int, int]]:
     """Line ranges of the statements in ``body`` that need torch; updates ``missing``.
 
     A loop, ``if`` or ``with`` whose header needs no torch keeps its other statements (the
@@ -158,8 +162,11 @@ def _scan(body: list[ast.stmt], lines: list[str], missing: set[str],
     for stmt in body:
         torch_names = _imports_torch(stmt)
         binds = _binds(stmt)
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            modules |= binds
+        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                             ast.ClassDef)):
+            objects -= binds
+        else:
+            objects |= binds
         if not (torch_names or (_loads(stmt) & missing)):
             missing -= binds
             continue
@@ -170,7 +177,7 @@ def _scan(body: list[ast.stmt], lines: list[str], missing: set[str],
             bodies = [stmt.body] + ([stmt.orelse] if getattr(stmt, "orelse", None) else [])
             emptied = False
             for block in bodies:
-                part = _scan(block, lines, missing, modules)
+                part = _scan(block, lines, missing, objects)
                 kept = [s for s in block if not any(a <= s.lineno <= b for a, b in part)]
                 emptied |= not kept
                 inner += part
@@ -178,7 +185,7 @@ def _scan(body: list[ast.stmt], lines: list[str], missing: set[str],
                 ranges += inner
                 continue
         # what it binds is gone, and what it changes in place differs without it
-        missing |= binds | torch_names | (_mutates(stmt) - modules)
+        missing |= binds | torch_names | (_mutates(stmt) & objects)
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
         while first > 1 and lines[first - 2].strip().startswith("#"):
             first -= 1
@@ -195,7 +202,7 @@ def analyse(cells: list[dict]) -> dict[int, list[tuple[int, int]] | None]:
     statements look torch-free, or one that is not Python this can read).
     """
     missing: set[str] = set()       # names the browser copy does not have (or has differently)
-    modules: set[str] = set()       # names bound by imports: calling into them changes nothing
+    objects: set[str] = set()       # names bound by assignment (not imports, defs, classes)
     found: dict[int, list[tuple[int, int]] | None] = {}
     first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), None)
     for index, cell in enumerate(cells):
@@ -208,7 +215,7 @@ def analyse(cells: list[dict]) -> dict[int, list[tuple[int, int]] | None]:
                 found[index] = None
             continue
         lines = source.splitlines()
-        ranges = _scan(tree.body, lines, missing, modules)
+        ranges = _scan(tree.body, lines, missing, objects)
         if ranges:
             found[index] = ranges
         elif is_tagged(cell):
