@@ -74,6 +74,17 @@ def test_a_forward_pass_left_out_taints_the_layer_it_ran_through():
     assert tagger.torch_cells(nb["cells"]) == [0, 1, 2]
 
 
+def test_what_a_with_block_recorded_is_gone_with_its_torch_lines():
+    nb = _nb(SETUP, "with warnings.catch_warnings(record=True) as caught:\n"
+             "    warnings.simplefilter('always')\n    torch.ones(1)\nprint(1)",
+             "print(caught[0])")
+    found = tagger.analyse(nb["cells"])
+    assert sorted(found) == [0, 1, 2]
+    assert tagger.without_torch(nb["cells"][1], found[1]) == (
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\nprint(1)")
+
+
 def test_a_cell_tagged_by_hand_is_left_out_whole_with_what_it_defines():
     nb = _nb(SETUP, "a = np.zeros(2)", "b = a + 1", tags={0: ["torch"], 1: ["torch"]})
     found = tagger.analyse(nb["cells"])

@@ -183,6 +183,10 @@ def _scan(body: list[ast.stmt], lines: list[str], missing: set[str],
                 inner += part
             if not emptied:
                 ranges += inner
+                if isinstance(stmt, (ast.With, ast.AsyncWith)) and inner:
+                    # what ``as`` gave (caught warnings, a timer) saw the left-out lines run
+                    for node in _header(stmt):
+                        missing |= _binds(node)
                 continue
         # what it binds is gone, and what it changes in place differs without it
         missing |= binds | torch_names | (_mutates(stmt) & objects)
