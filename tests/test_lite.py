@@ -10,6 +10,7 @@ tests/test_lite_browser.py.
 
 import hashlib
 import json
+import os
 import pathlib
 import re
 import sys
@@ -151,3 +152,35 @@ def test_nothing_else_is_named_outside_the_site(site):
     """The site's own settings name no outside host (the CDN only appears in the lockfile)."""
     text = (site / "jupyter-lite.json").read_text() + (site / "pypi" / "all.json").read_text()
     assert not re.findall(r"https?://", text)
+
+
+NO_TORCH = """import importlib.abc
+import sys
+
+
+class _NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("PyTorch does not run in the browser")
+
+
+sys.meta_path.insert(0, _NoTorch())"""
+
+
+@pytest.mark.skipif(os.environ.get("DLCORE_LITE_NOTORCH") != "1",
+                    reason="set DLCORE_LITE_NOTORCH=1: runs every browser copy (minutes)")
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_browser_copy_runs_here_without_torch(chapter):
+    """The closest this machine gets to the browser: the copy in CPython with torch refused
+    (the ``%pip`` line swapped for that refusal), every cell without an error."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = build_lite.browser_copy(json.loads((ROOT / chapter).read_text()))
+    setup = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    setup["source"] = re.sub(r"^%pip install.*$", NO_TORCH, "".join(setup["source"]), flags=re.M)
+    nb["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}
+    node = nbformat.reads(json.dumps(nb), as_version=4)
+    NotebookClient(node, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "book")}}).execute()
