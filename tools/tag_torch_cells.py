@@ -247,8 +247,13 @@ def without_torch(cell: dict, ranges: list[tuple[int, int]] | None) -> str | Non
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def untagged(cells: list[dict]) -> list[int]:
-    return [i for i in torch_cells(cells) if not is_tagged(cells[i])]
+def untagged(cells: list[dict], setup_exempt: bool = False) -> list[int]:
+    """Torch cells without the tag. ``setup_exempt``: not the first code cell, the setup cell,
+    which the browser copy replaces whatever its tags (the check and the build use this; the
+    tagger still tags it)."""
+    first = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), None)
+    return [i for i in torch_cells(cells) if not is_tagged(cells[i])
+            and not (setup_exempt and i == first)]
 
 
 def _write(path: pathlib.Path, nb: dict) -> None:
@@ -281,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.notebooks:
         if args.check:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-            for i in untagged(cells):
+            for i in untagged(cells, setup_exempt=True):
                 print(f"{path}: {_cell_name(cells[i], i)} needs the tag '{TAG}'")
                 status = 1
         else:
