@@ -24,6 +24,7 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosin
                    cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, multi_margin_loss,
                    multilabel_soft_margin_loss, nll_loss, smooth_l1_loss)
 from .normalization import batch_norm, group_norm, layer_norm
+from .padding import pad
 from .pooling import avg_pool2d, max_pool2d
 from .vision import cat, interpolate
 
@@ -42,6 +43,8 @@ __all__ = [
     "batch_norm", "layer_norm", "group_norm",
     # conv, pooling
     "conv2d", "max_pool2d", "avg_pool2d",
+    # padding
+    "pad",
     # attention, vision
     "scaled_dot_product_attention", "interpolate", "cat",
 ]

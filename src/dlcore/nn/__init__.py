@@ -22,6 +22,10 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    SmoothL1Loss)
 from .module import Module, Parameter, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
+                      ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                      ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d,
+                      ZeroPad2d, ZeroPad3d)
 from .pooling import AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LockedDropout, LSTMCell, RNNCell, locked_mask
 from .sparse import Embedding
@@ -40,6 +44,10 @@ __all__ = [
     # conv, pooling, dropout, normalization, upsampling, concat
     "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "Upsample", "Concat",
+    # padding
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     # sparse, recurrent, attention, transformer
     "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "LockedDropout",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",

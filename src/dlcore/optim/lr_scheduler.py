@@ -319,7 +319,6 @@ class LinearLR(LRScheduler):
 # Metric-driven: ReduceLROnPlateau
 # ----------------------------------------------------------------------------------------
 
-<<<<<<< HEAD
 class ReduceLROnPlateau(LRScheduler):
     r"""Multiply the rate by ``factor`` when a metric has not improved for more than
     ``patience`` epochs (``torch.optim.lr_scheduler.ReduceLROnPlateau``).
@@ -329,47 +328,12 @@ class ReduceLROnPlateau(LRScheduler):
     reduction, ``cooldown`` epochs pass during which bad epochs are not counted. The rate never
     goes below ``min_lr`` (a number, or one per group), and a reduction smaller than ``eps`` is
     skipped. ``step(metric)`` takes the metric.
-=======
-# The composite and metric-driven schedulers live in their own modules, imported last because
-# they build on the classes above; ``dlcore.optim.lr_scheduler`` exports them all.
-def _per_group(name: str, optimizer, value) -> list:
-    """``value`` repeated for every parameter group, or a list/tuple with one per group."""
-    n = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
-            raise ValueError(f"{name} must have one value per parameter group ({n}), "
-                             f"got {len(value)}")
-        return list(value)
-    return [value] * n
-
-
-def _set_momentum(optimizer, values, use_beta1: bool) -> None:
-    for group, m in zip(optimizer.param_groups, values):
-        if use_beta1:
-            group["betas"] = (m, *group["betas"][1:])
-        else:
-            group["momentum"] = m
-
-
-def _momentum_kind(optimizer, what: str) -> bool:
-    """True if the optimizer's momentum is ``betas[0]`` (Adam family), False for ``momentum``."""
-    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError(f"{what} cycle_momentum=True needs an optimizer with momentum or "
-                         f"betas; {type(optimizer).__name__} has neither")
-    return "betas" in optimizer.defaults
-
-
-class ConstantLR(LRScheduler):
-    r"""Multiply the rate by ``factor`` until epoch ``total_iters``, then restore it: a constant
-    warm-up, :math:`\eta_e = \eta_0\,(\text{factor if } e < \text{total\_iters else } 1)`.
->>>>>>> bc0c172 (lr_scheduler: ConstantLR, MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR with momentum/beta1 cycling, checked against torch)
 
     Examples
     --------
     >>> import numpy as np
     >>> from dlcore.nn import Parameter
     >>> from dlcore.optim import SGD
-<<<<<<< HEAD
     >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
     >>> s = ReduceLROnPlateau(opt, patience=2)
     >>> for loss in [1.0, 0.9, 0.9, 0.9, 0.9]:
@@ -535,7 +499,97 @@ class SequentialLR(LRScheduler):
     def state_dict(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-=======
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = dict(state_dict)
+        inner = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for s, sd in zip(self._schedulers, inner):
+            s.load_state_dict(sd)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers together, each multiplying the rate the previous one left.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcore.nn import Parameter
+    >>> from dlcore.optim import SGD
+    >>> from dlcore.optim.lr_scheduler import ExponentialLR, StepLR
+    >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
+    >>> s = ChainedScheduler([ExponentialLR(opt, 0.5), StepLR(opt, 2, 0.1)])
+    >>> s.step(); s.step(); round(s.get_last_lr()[0], 12)   # 0.5**2 * 0.1
+    0.025
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler schedulers must hold at least one scheduler, "
+                             "got 0")
+        optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
+        _check_optimizer(optimizer)
+        for i, s in enumerate(schedulers):
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"ChainedScheduler schedulers[{i}] is a ReduceLROnPlateau, "
+                                 "which needs a metric in step()")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler schedulers[{i}] ({type(s).__name__}) "
+                                 "belongs to a different optimizer")
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = _lrs(optimizer)
+
+    def step(self) -> None:
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = _lrs(self.optimizer)
+
+    def state_dict(self) -> dict:
+        return SequentialLR.state_dict(self)
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        SequentialLR.load_state_dict(self, state_dict)
+
+
+def _per_group(name: str, optimizer, value) -> list:
+    """``value`` repeated for every parameter group, or a list/tuple with one per group."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{name} must have one value per parameter group ({n}), "
+                             f"got {len(value)}")
+        return list(value)
+    return [value] * n
+
+
+def _set_momentum(optimizer, values, use_beta1: bool) -> None:
+    for group, m in zip(optimizer.param_groups, values):
+        if use_beta1:
+            group["betas"] = (m, *group["betas"][1:])
+        else:
+            group["momentum"] = m
+
+
+def _momentum_kind(optimizer, what: str) -> bool:
+    """True if the optimizer's momentum is ``betas[0]`` (Adam family), False for ``momentum``."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"{what} cycle_momentum=True needs an optimizer with momentum or "
+                         f"betas; {type(optimizer).__name__} has neither")
+    return "betas" in optimizer.defaults
+
+
+class ConstantLR(LRScheduler):
+    r"""Multiply the rate by ``factor`` until epoch ``total_iters``, then restore it: a constant
+    warm-up, :math:`\eta_e = \eta_0\,(\text{factor if } e < \text{total\_iters else } 1)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcore.nn import Parameter
+    >>> from dlcore.optim import SGD
     >>> opt = SGD([Parameter(np.zeros(1))], lr=0.9)
     >>> s = ConstantLR(opt, factor=1 / 3, total_iters=2)
     >>> lrs = []
@@ -599,21 +653,10 @@ class MultiplicativeLR(LRScheduler):
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         state["lr_lambdas"] = [None if isinstance(f, type(_lrs)) else dict(vars(f))
                                for f in self.lr_lambdas]
->>>>>>> bc0c172 (lr_scheduler: ConstantLR, MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR with momentum/beta1 cycling, checked against torch)
         return state
 
     def load_state_dict(self, state_dict: dict) -> None:
         state = dict(state_dict)
-<<<<<<< HEAD
-        inner = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for s, sd in zip(self._schedulers, inner):
-            s.load_state_dict(sd)
-
-
-class ChainedScheduler(LRScheduler):
-    """Step several schedulers together, each multiplying the rate the previous one left.
-=======
         saved = state.pop("lr_lambdas")
         self.__dict__.update(state)
         for f, attrs in zip(self.lr_lambdas, saved):
@@ -624,50 +667,12 @@ class ChainedScheduler(LRScheduler):
 class PolynomialLR(LRScheduler):
     r"""Polynomial decay to 0 over ``total_iters`` epochs:
     :math:`\eta_e = \eta_0\,(1 - \min(e, T)/T)^{p}` (``power`` :math:`p`, default 1: linear).
->>>>>>> bc0c172 (lr_scheduler: ConstantLR, MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR with momentum/beta1 cycling, checked against torch)
 
     Examples
     --------
     >>> import numpy as np
     >>> from dlcore.nn import Parameter
     >>> from dlcore.optim import SGD
-<<<<<<< HEAD
-    >>> from dlcore.optim.lr_scheduler import ExponentialLR, StepLR
-    >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
-    >>> s = ChainedScheduler([ExponentialLR(opt, 0.5), StepLR(opt, 2, 0.1)])
-    >>> s.step(); s.step(); round(s.get_last_lr()[0], 12)   # 0.5**2 * 0.1
-    0.025
-    """
-
-    def __init__(self, schedulers, optimizer=None):
-        schedulers = list(schedulers)
-        if len(schedulers) < 1:
-            raise ValueError("ChainedScheduler schedulers must hold at least one scheduler, "
-                             "got 0")
-        optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
-        _check_optimizer(optimizer)
-        for i, s in enumerate(schedulers):
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(f"ChainedScheduler schedulers[{i}] is a ReduceLROnPlateau, "
-                                 "which needs a metric in step()")
-            if s.optimizer is not optimizer:
-                raise ValueError(f"ChainedScheduler schedulers[{i}] ({type(s).__name__}) "
-                                 "belongs to a different optimizer")
-        self._schedulers = schedulers
-        self.optimizer = optimizer
-        self._last_lr = _lrs(optimizer)
-
-    def step(self) -> None:
-        for s in self._schedulers:
-            s.step()
-        self._last_lr = _lrs(self.optimizer)
-
-    def state_dict(self) -> dict:
-        return SequentialLR.state_dict(self)
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        SequentialLR.load_state_dict(self, state_dict)
-=======
     >>> opt = SGD([Parameter(np.zeros(1))], lr=1.0)
     >>> s = PolynomialLR(opt, total_iters=4, power=2.0)
     >>> lrs = []
@@ -978,8 +983,3 @@ class OneCycleLR(LRScheduler):
                     break
                 start = end
         return lrs
-
-
-from .lr_plateau import ReduceLROnPlateau  # noqa: E402
-from .lr_sequence import ChainedScheduler, SequentialLR  # noqa: E402
->>>>>>> bc0c172 (lr_scheduler: ConstantLR, MultiplicativeLR, PolynomialLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR with momentum/beta1 cycling, checked against torch)
