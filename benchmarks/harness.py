@@ -27,11 +27,15 @@ def best_ms(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) ->
 
 def layer_case(kernel: str, shape: str, ours, theirs, x) -> Case:
     """Forward then backward of a dlcore layer and its torch twin on the same input ``x``
-    and the same random upstream gradient (both float64)."""
+    and the same random upstream gradient (both float64). For a layer that returns a tuple
+    (a recurrent layer's ``(output, h_n)``), the gradient flows into the first output only."""
     import numpy as np
     import torch
 
-    g = np.random.default_rng(1).standard_normal(np.shape(ours(x)))
+    def first(y):
+        return y[0] if isinstance(y, tuple) else y
+
+    g = np.random.default_rng(1).standard_normal(np.shape(first(ours(x))))
     xt = torch.from_numpy(x).requires_grad_()
     gt = torch.from_numpy(g)
 
@@ -43,6 +47,6 @@ def layer_case(kernel: str, shape: str, ours, theirs, x) -> Case:
     def run_torch():
         theirs.zero_grad()
         xt.grad = None
-        theirs(xt).backward(gt)
+        first(theirs(xt)).backward(gt)
 
     return Case(kernel, shape, run_dlcore, run_torch)

@@ -10,7 +10,8 @@ import torch
 
 from dlcore.nn import Parameter
 from dlcore.nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm
-from dlcore.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from dlcore.optim import (SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop,
+                          Rprop)
 from dlcore.nn.utils.clip_grad import NonFiniteNormError
 from dlcore.maths.surfaces import SURFACES, beale, quadratic, rosenbrock, saddle, trajectory
 from parity import close, t
@@ -164,11 +165,13 @@ def test_skipped_parameters_groups_and_lr_changes_match_torch(cls, tcls):
     assert ours[0] not in opt_a.state or cls is Adagrad
 
 
-@pytest.mark.parametrize("cls", [Adagrad, RMSprop, Adam, AdamW])
-def test_state_dict_round_trip_continues_identically(cls):
+@pytest.mark.parametrize("cls, kw", [
+    (Adagrad, {}), (RMSprop, dict(momentum=0.9, centered=True)), (Adam, {}), (AdamW, {}),
+    (NAdam, {}), (NAdam, dict(decoupled_weight_decay=True, weight_decay=0.1)), (RAdam, {}),
+    (Adamax, {}), (Adadelta, {}), (Rprop, {})])
+def test_state_dict_round_trip_continues_identically(cls, kw):
     rng = np.random.default_rng(2)
     p = Parameter(rng.standard_normal(5))
-    kw = dict(momentum=0.9, centered=True) if cls is RMSprop else {}
     opt = cls([p], lr=0.05, **kw)
     for _ in range(3):
         p.grad = np.sin(3 * p.data)

@@ -85,26 +85,6 @@ def test_rprop_matches_torch_for_every_option():
     _run_parity(Rprop, torch.optim.Rprop, RPROP, ("prev", "step_size"))
 
 
-@pytest.mark.parametrize("cls, kw", [(NAdam, {}), (RAdam, {}), (Adamax, {}), (Adadelta, {}),
-                                     (Rprop, {}), (NAdam, dict(decoupled_weight_decay=True,
-                                                               weight_decay=0.1))])
-def test_state_dict_round_trip_continues_identically(cls, kw):
-    rng = np.random.default_rng(2)
-    p = Parameter(rng.standard_normal(5))
-    opt = cls([p], lr=0.05, **kw)
-    for _ in range(3):
-        p.grad = np.sin(3 * p.data)
-        opt.step()
-    q = Parameter(p.data.copy())
-    other = cls([q], lr=0.5, **kw)
-    other.load_state_dict(opt.state_dict())
-    for _ in range(5):
-        p.grad, q.grad = np.sin(3 * p.data), np.sin(3 * q.data)
-        opt.step()
-        other.step()
-    np.testing.assert_array_equal(p.data, q.data)
-
-
 @pytest.mark.parametrize("cls", [NAdam, RAdam, Adamax, Adadelta, Rprop, LBFGS, Muon])
 def test_defaults_are_torchs(cls):
     shape = (2, 2)

@@ -196,22 +196,25 @@ def ring_all_reduce(tensor):
     chunk = [flat[bounds[i]:bounds[i + 1]] for i in range(n)]
     right, left = (rank + 1) % n, (rank - 1) % n
     sent = 0
-    for s in range(n - 1):  # reduce-scatter
-        out, inc = chunk[(rank - s) % n], chunk[(rank - s - 1) % n]
+
+    def step(out, inc):
+        """Send ``out`` to the right neighbour while receiving the left one's chunk."""
         buf = inc.clone()
         req = dist.isend(out.contiguous(), right)
         dist.recv(buf, left)
         req.wait()
+        return buf, out.numel() * out.element_size()
+
+    for s in range(n - 1):  # reduce-scatter: add the incoming partial sums
+        inc = chunk[(rank - s - 1) % n]
+        buf, nbytes = step(chunk[(rank - s) % n], inc)
         inc.add_(buf)
-        sent += out.numel() * out.element_size()
-    for s in range(n - 1):  # all-gather
-        out, inc = chunk[(rank + 1 - s) % n], chunk[(rank - s) % n]
-        buf = inc.clone()
-        req = dist.isend(out.contiguous(), right)
-        dist.recv(buf, left)
-        req.wait()
+        sent += nbytes
+    for s in range(n - 1):  # all-gather: pass the finished sums on
+        inc = chunk[(rank - s) % n]
+        buf, nbytes = step(chunk[(rank + 1 - s) % n], inc)
         inc.copy_(buf)
-        sent += out.numel() * out.element_size()
+        sent += nbytes
     return tensor, sent
 
 

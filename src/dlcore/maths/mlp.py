@@ -184,6 +184,17 @@ def count_parameters(module: Module) -> int:
     return int(sum(p.data.size for p in module.parameters()))
 
 
+def _flat_setter(params):
+    """A function writing one flat vector back into ``params`` (in order, each reshaped)."""
+    cuts = np.cumsum([p.data.size for p in params])[:-1]
+
+    def set_flat(theta):
+        for p, chunk in zip(params, np.split(theta, cuts)):
+            p.data[...] = chunk.reshape(p.data.shape)
+
+    return set_flat
+
+
 def fit_lbfgs(model: Module, loss_fn, X, y, maxiter: int = 1000, tol: float = 1e-12):
     """Minimise ``loss_fn(model(X), y)`` over all of ``model``'s parameters with full-batch
     L-BFGS (SciPy), using the model's own backward pass for the gradient.
@@ -205,12 +216,7 @@ def fit_lbfgs(model: Module, loss_fn, X, y, maxiter: int = 1000, tol: float = 1e
 
     maxiter = check_int("maxiter", maxiter, minimum=1)
     params = model.parameters()
-    sizes = [p.data.size for p in params]
-    cuts = np.cumsum(sizes)[:-1]
-
-    def set_flat(theta):
-        for p, chunk in zip(params, np.split(theta, cuts)):
-            p.data[...] = chunk.reshape(p.data.shape)
+    set_flat = _flat_setter(params)
 
     def loss_and_grad(theta):
         set_flat(theta)
@@ -291,12 +297,7 @@ def fit_least_squares(model: "TwoLayerMLP", X, y, max_nfev: int = 200):
     x, target = as_array("X", X), as_array("y", y).reshape(-1)
     output_jacobian(model, x[:0])  # validates the model
     params = model.parameters()
-    sizes = [p.data.size for p in params]
-    cuts = np.cumsum(sizes)[:-1]
-
-    def set_flat(theta):
-        for p, chunk in zip(params, np.split(theta, cuts)):
-            p.data[...] = chunk.reshape(p.data.shape)
+    set_flat = _flat_setter(params)
 
     def residuals(theta):
         set_flat(theta)

@@ -596,22 +596,9 @@ class _RNNBase(Module):
                         else np.zeros(inp.shape)).astype(inp.dtype)
                 inp = inp * mask
             masks.append(mask)
-        h_n = np.stack(hn)
-        c_n = None if c0 is None else np.stack(cn)
         self._save(caches=caches, masks=masks, bs=bs, info=info, N=N, T=T)
-        if packed is not None:
-            data = np.concatenate([inp[t, :b] for t, b in enumerate(bs)]) if T else inp[:0, 0]
-            output = PackedSequence(data, packed.batch_sizes, packed.sorted_indices,
-                                    packed.unsorted_indices)
-            if packed.unsorted_indices is not None:
-                h_n = h_n[:, packed.unsorted_indices]
-                c_n = None if c_n is None else c_n[:, packed.unsorted_indices]
-        elif un:
-            output, h_n = inp[:, 0], h_n[:, 0]
-            c_n = None if c_n is None else c_n[:, 0]
-        else:
-            output = np.swapaxes(inp, 0, 1) if self.batch_first else inp
-        return output, h_n, c_n
+        c_n = None if c0 is None else np.stack(cn)
+        return self._to_caller_layout(inp, np.stack(hn), c_n, info, bs)
 
     def _backward(self, grad_output, grad_h_n, grad_c_n):
         caches, masks, bs, info, N, T = self._saved("caches", "masks", "bs", "info", "N", "T")
@@ -680,19 +667,27 @@ class _RNNBase(Module):
             if layer > 0 and masks[layer - 1] is not None:
                 g_in = g_in * masks[layer - 1]
             g = g_in
+        return self._to_caller_layout(g, gh0, gc0, info, bs)
+
+    def _to_caller_layout(self, seq, h, c, info, bs):
+        """From the internal layout, ``seq`` (T, N, features) and states (L*D, N, size), to
+        the caller's: packed (states back in the caller's batch order), unbatched, or
+        ``batch_first``. Serves the forward outputs and the backward input gradients alike."""
+        packed = info["packed"]
         if packed is not None:
-            data = np.concatenate([g[t, :b] for t, b in enumerate(bs)]) if T else g[:0, 0]
-            grad_input = PackedSequence(data, packed.batch_sizes, packed.sorted_indices,
-                                        packed.unsorted_indices)
+            T = seq.shape[0]
+            data = np.concatenate([seq[t, :b] for t, b in enumerate(bs)]) if T else seq[:0, 0]
+            seq = PackedSequence(data, packed.batch_sizes, packed.sorted_indices,
+                                 packed.unsorted_indices)
             if packed.unsorted_indices is not None:
-                gh0 = gh0[:, packed.unsorted_indices]
-                gc0 = None if gc0 is None else gc0[:, packed.unsorted_indices]
-        elif un:
-            grad_input, gh0 = g[:, 0], gh0[:, 0]
-            gc0 = None if gc0 is None else gc0[:, 0]
-        else:
-            grad_input = np.swapaxes(g, 0, 1) if self.batch_first else g
-        return grad_input, gh0, gc0
+                h = h[:, packed.unsorted_indices]
+                c = None if c is None else c[:, packed.unsorted_indices]
+        elif info["unbatched"]:
+            seq, h = seq[:, 0], h[:, 0]
+            c = None if c is None else c[:, 0]
+        elif self.batch_first:
+            seq = np.swapaxes(seq, 0, 1)
+        return seq, h, c
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

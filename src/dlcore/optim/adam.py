@@ -50,14 +50,7 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0, amsgrad: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,
                  fused=None, decoupled_weight_decay: bool = False):
-        what = self._name
-        check_range("lr", lr, 0.0, what=what)
-        check_range("eps", eps, 0.0, what=what)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{what} betas must be a pair (beta1, beta2), got {betas!r}")
-        betas = tuple(check_range(f"betas[{i}]", b, 0.0, 1.0, high_open=True, what=what)
-                      for i, b in enumerate(betas))
-        check_range("weight_decay", weight_decay, 0.0, what=what)
+        betas = check_adam_args(self._name, lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                                       capturable=capturable, differentiable=differentiable,
@@ -91,6 +84,19 @@ class Adam(Optimizer):
             tmp += group["eps"] * c2
             np.divide(m, tmp, out=tmp)
             _add_scaled_(p.data, tmp, -lr / (1 - beta1 ** step) * c2)
+
+
+def check_adam_args(what: str, lr, betas, eps, weight_decay) -> tuple:
+    """The checks every Adam-family constructor makes (``lr``, ``eps``, ``weight_decay`` >= 0,
+    ``betas`` a pair in [0, 1)); returns ``betas`` as a tuple of floats."""
+    check_range("lr", lr, 0.0, what=what)
+    check_range("eps", eps, 0.0, what=what)
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{what} betas must be a pair (beta1, beta2), got {betas!r}")
+    betas = tuple(check_range(f"betas[{i}]", b, 0.0, 1.0, high_open=True, what=what)
+                  for i, b in enumerate(betas))
+    check_range("weight_decay", weight_decay, 0.0, what=what)
+    return betas
 
 
 def _lerp_into(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:

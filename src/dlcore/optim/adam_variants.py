@@ -16,22 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_range
-from .adam import _add_scaled_square, _lerp_into
+from .adam import _add_scaled_square, _lerp_into, check_adam_args
 from .optimizer import Optimizer
 from .sgd import _add_scaled_
 
 __all__ = ["NAdam", "RAdam", "Adamax"]
-
-
-def _check_adam_args(what, lr, betas, eps, weight_decay):
-    check_range("lr", lr, 0.0, what=what)
-    check_range("eps", eps, 0.0, what=what)
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"{what} betas must be a pair (beta1, beta2), got {betas!r}")
-    betas = tuple(check_range(f"betas[{i}]", b, 0.0, 1.0, high_open=True, what=what)
-                  for i, b in enumerate(betas))
-    check_range("weight_decay", weight_decay, 0.0, what=what)
-    return betas
 
 
 def _moments(state, p, g, beta1, beta2):
@@ -75,7 +64,7 @@ class NAdam(Optimizer):
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach=None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False):
-        betas = _check_adam_args("NAdam", lr, betas, eps, weight_decay)
+        betas = check_adam_args("NAdam", lr, betas, eps, weight_decay)
         check_range("momentum_decay", momentum_decay, 0.0, what="NAdam")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay,
@@ -140,7 +129,7 @@ class RAdam(Optimizer):
                  weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
                  foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False):
-        betas = _check_adam_args("RAdam", lr, betas, eps, weight_decay)
+        betas = check_adam_args("RAdam", lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize, foreach=foreach,
@@ -196,7 +185,7 @@ class Adamax(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, foreach=None, *, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False):
-        betas = _check_adam_args("Adamax", lr, betas, eps, weight_decay)
+        betas = check_adam_args("Adamax", lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       foreach=foreach, maximize=maximize,
                                       differentiable=differentiable, capturable=capturable))
