@@ -20,7 +20,7 @@ ROOT = "dlcore"
 # layer of each top-level part of dlcore (package or module); a module of the layer below may
 # not import one above. dlcore/__init__.py re-exports nn, functional and optim.
 LAYERS = {"infra": 0, "functional": 1, "nn": 2, "optim": 2, "maths": 3, "book": 4}
-INFRA = {"checks", "random", "gradcheck"}
+INFRA = {"checks", "random", "gradcheck", "threads"}
 TORCH_ALLOWED = {"dlcore.parallel"}
 
 

@@ -1,5 +1,5 @@
 """The book's own machinery: notebook helpers, plotting, datasets, the multi-seed helper,
-threads, the training loop and the widget explorers. Nothing here has a PyTorch counterpart,
+the training loop and the widget explorers. Nothing here has a PyTorch counterpart,
 and nothing outside ``dlcore.book`` imports it.
 
 The chapters import ``from dlcore.book import show_source, glue, figure, over_seeds``; the

@@ -18,6 +18,7 @@ from ..nn.linear import Linear
 from ..nn.module import Module, Sequential
 from ..nn.activation import ReLU
 from ..random import as_generator
+from ..threads import single_threaded_blas
 
 __all__ = ["TwoLayerMLP", "merge_linear", "xor_relu_network", "count_parameters",
            "fit_lbfgs", "output_jacobian", "fit_least_squares"]
@@ -226,11 +227,7 @@ def fit_lbfgs(model: Module, loss_fn, X, y, maxiter: int = 1000, tol: float = 1e
         return loss, np.concatenate([p.grad.ravel() for p in params])
 
     theta0 = np.concatenate([p.data.ravel() for p in params])
-    # L-BFGS-B's BLAS calls are on short vectors: one BLAS thread (as
-    # dlcore.book.threads.single_threaded_blas, which maths may not import)
-    from threadpoolctl import threadpool_limits  # lazy; installed with scikit-learn
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_threaded_blas():  # L-BFGS-B's BLAS calls are on short vectors
         result = minimize(loss_and_grad, theta0, jac=True, method="L-BFGS-B", tol=tol,
                           options={"maxiter": maxiter})
     set_flat(result.x)
@@ -308,9 +305,7 @@ def fit_least_squares(model: "TwoLayerMLP", X, y, max_nfev: int = 200):
         return output_jacobian(model, x)
 
     theta0 = np.concatenate([p.data.ravel() for p in params])
-    from threadpoolctl import threadpool_limits  # lazy; installed with scikit-learn
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_threaded_blas():
         result = least_squares(residuals, theta0, jac=jacobian, method="lm", xtol=1e-15,
                                ftol=1e-15, gtol=1e-15, max_nfev=max_nfev)
     set_flat(result.x)

@@ -19,7 +19,7 @@ from ...nn import init
 from ...nn.loss import MSELoss
 from ...random import as_generator
 from ..plotting import figure
-from ..threads import single_threaded_blas
+from ...threads import single_threaded_blas
 from .explorer import Explorer
 
 __all__ = ["ACTIVATIONS", "INITS", "LAYERS", "activation_curves", "activation_explorer",
