@@ -379,4 +379,9 @@ def test_vgg_explorer_follows_its_sliders():
     e.controls["height"].value = 16
     assert e.status.value.startswith("No output") and "is below 1" in e.status.value
     assert all(b.get_width() == 0 for b in e.artists["spatial"])
+    assert "layer 20 (MaxPool2d)" in e.status.value                 # it names the layer
+    e.controls["height"].value = 227                                 # odd sizes are reachable
+    assert e.controls["height"].value == 227 and "(1, 512, 7, 32)" in e.status.value
+    e.controls["height"].value = 9
+    assert "layer 15 (MaxPool2d)" in e.status.value
     assert np.median(times) < 50, times

@@ -252,3 +252,15 @@ def test_trace_flatten_linear_and_adaptive_pooling():
     assert rows[-1].receptive_field == (32, 32)
     table = format_trace(rows)
     assert "total" in table and "618" in table
+
+
+@pytest.mark.parametrize("size, layer", [(31, 20), (16, 20), (15, 15), (8, 15), (7, 10),
+                                         (2, 5), (1, 2)])
+def test_trace_error_names_the_layer_that_runs_out_of_room(size, layer):
+    # VGG11 "A": pools at layers 2, 5, 10, 15, 20; each halves the size (rounding down), so an
+    # input of 2**k .. 2**(k+1) - 1 pixels reaches the (k+1)-th pool with one pixel left.
+    spec = vgg_spec("A")
+    with pytest.raises(ValueError, match=rf"^layer {layer} \(MaxPool2d\) on input "
+                                         rf"\(1, \d+, 1, 1\): .*is below 1"):
+        trace(spec, (1, 3, size, size))
+    trace(spec[:layer], (1, 3, size, size))          # every layer before it fits

@@ -175,6 +175,13 @@ def trace(layers, input_shape):
     -------
     list of TraceRow
 
+    Raises
+    ------
+    ValueError
+        When a layer cannot take the shape it receives (no room for a window, a channel or
+        feature mismatch, an unknown layer type); the message names the layer's index and type
+        and the shape it received, e.g. ``layer 20 (MaxPool2d) on input (1, 512, 1, 1): ...``.
+
     Examples
     --------
     >>> for r in trace(vgg_spec("A")[:3], (1, 3, 224, 224)):
@@ -191,7 +198,10 @@ def trace(layers, input_shape):
     rows = []
     for i, layer in enumerate(_leaves(layers)):
         name, get = _config(layer)
-        shape, rf, jump = _step(name, get, shape, rf, jump, input_hw, state)
+        try:
+            shape, rf, jump = _step(name, get, shape, rf, jump, input_hw, state)
+        except ValueError as err:      # say which layer, on which input shape
+            raise ValueError(f"layer {i} ({name}) on input {tuple(shape)}: {err}") from None
         rows.append(TraceRow(i, name, tuple(int(v) for v in shape),
                              _param_count(layer, name, get), tuple(int(v) for v in rf)))
     return rows

@@ -174,7 +174,7 @@ def vgg_trace_explorer(config="A", height: int = 224, width: int = 224) -> Explo
             bar_c.set_width(np.log2(c))
         return f"<pre>input (1, 3, {height}, {width})\n{format_trace(rows)}</pre>"
 
-    controls = {name: widgets.IntSlider(value=value, min=16, max=1024, step=16,
+    controls = {name: widgets.IntSlider(value=value, min=1, max=1024, step=1,
                                         description=name, continuous_update=False)
                 for name, value in (("height", height), ("width", width))}
     return Explorer(controls, fig, {"spatial": spatial, "channels": channels}, redraw,
