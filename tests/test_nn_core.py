@@ -149,3 +149,97 @@ def test_assigning_to_a_buffer_keeps_it_in_state_dict():
     m = Running()
     m(np.ones((3, 2)))
     np.testing.assert_allclose(m.state_dict()["mean"], 0.1)
+
+
+def _pairs(n):
+    """n dlcore Linear layers and torch copies of them."""
+    ours = [nn.Linear(2, 3 + i, rng=i) for i in range(n)]
+    theirs = [torch.nn.Linear(2, 3 + i) for i in range(n)]
+    for a, b in zip(ours, theirs):
+        copy_params(a, b)
+    return ours, theirs
+
+
+def _same_state(ours, theirs):
+    a, b = ours.state_dict(), theirs.state_dict()
+    assert list(a) == list(b)
+    for key in a:
+        close(a[key], b[key])
+
+
+def test_module_list_matches_torch_through_edits():
+    (l0, l1, l2, l3), (t0, t1, t2, t3) = _pairs(4)
+    ours, theirs = nn.ModuleList([l0, l1]), torch.nn.ModuleList([t0, t1])
+    _same_state(ours, theirs)
+    ours.append(l2)
+    theirs.append(t2)
+    ours.insert(1, l3)
+    theirs.insert(1, t3)
+    _same_state(ours, theirs)
+    del ours[0]
+    del theirs[0]                                   # keys renumber: "0" is now l3
+    _same_state(ours, theirs)
+    ours[-1], theirs[-1] = l0, t0
+    _same_state(ours, theirs)
+    assert ours.pop(0) is l3 and theirs.pop(0) is t3
+    _same_state(ours, theirs)
+    ours += [nn.ReLU()]
+    assert len(ours) == 3 and isinstance(ours[-1], nn.ReLU) and len(ours[0:2]) == 2
+    assert [p.data.shape for p in ours.parameters()] == [tuple(p.shape) for p in
+                                                         theirs.parameters()]
+    x = np.ones((4, 2))
+    assert ours[0](x).shape == (4, 4)
+    with pytest.raises(NotImplementedError, match="ModuleList does not implement forward"):
+        ours(x)
+    with pytest.raises(TypeError, match="ModuleList.append argument must be a dlcore Module"):
+        ours.append(torch.nn.ReLU())
+    with pytest.raises(IndexError, match="index 5 is out of range for 3 modules"):
+        ours[5]
+    with pytest.raises(TypeError, match="index must be an integer"):
+        ours["0"]
+
+
+def test_module_dict_matches_torch_and_refuses_bad_keys():
+    (l0, l1), (t0, t1) = _pairs(2)
+    ours = nn.ModuleDict({"enc": l0, "act": nn.ReLU()})
+    theirs = torch.nn.ModuleDict({"enc": t0, "act": torch.nn.ReLU()})
+    ours["head"], theirs["head"] = l1, t1
+    _same_state(ours, theirs)
+    assert list(ours) == list(theirs) and ours.keys() == list(theirs.keys())
+    assert "enc" in ours and ours.pop("enc") is l0 and theirs.pop("enc") is t0
+    _same_state(ours, theirs)
+    ours.update([("enc", l0)])
+    theirs.update([("enc", t0)])
+    _same_state(ours, theirs)
+    assert repr(ours).splitlines()[1] == "  (act): ReLU()"
+    ours.clear()
+    assert len(ours) == 0 and ours.state_dict() == {}
+    with pytest.raises(TypeError, match="ModuleDict key must be a string, got int"):
+        ours[1] = nn.ReLU()
+    with pytest.raises(KeyError, match="without '.'"):
+        ours["a.b"] = nn.ReLU()
+    with pytest.raises(KeyError, match="would shadow the attribute"):
+        ours["training"] = nn.ReLU()
+    with pytest.raises(ValueError, match="element 0 must be a"):
+        ours.update(["ab"])
+
+
+@pytest.mark.parametrize("dim, sizes, shape", [(1, (3, 4), (2, 12, 5)), (-1, (2, -1), (0, 3, 6)),
+                                               (0, (-1, 2), (8, 1)), (2, (1, 5), (2, 3, 5))])
+def test_unflatten_and_flatten_match_torch_with_empty_batches(dim, sizes, shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    ours, theirs = nn.Unflatten(dim, sizes), torch.nn.Unflatten(dim, sizes)
+    y = ours(x)
+    yt = theirs(t(x))
+    assert y.shape == tuple(yt.shape) and repr(ours) == repr(theirs)
+    close(y, yt)
+    assert ours.backward(np.ones_like(y)).shape == x.shape
+    flat = nn.Flatten(dim % len(shape), dim % len(shape) + len(sizes) - 1)
+    np.testing.assert_array_equal(flat(y), x)       # Flatten undoes it, N = 0 included
+    assert nn.Flatten()(np.zeros((0, 3, 4))).shape == (0, 12)
+    with pytest.raises(ValueError, match="has product 6, but dim 1 has size 12"):
+        nn.Unflatten(1, (2, 3))(np.zeros((2, 12)))
+    with pytest.raises(ValueError, match="at most one -1"):
+        nn.Unflatten(1, (-1, -1))
+    with pytest.raises(TypeError, match="unflattened_size must be a tuple or list"):
+        nn.Unflatten(1, 6)

@@ -14,9 +14,10 @@ same name from attribute access, so reach that module's other names with
 ``from dlcore.functional.dropout import keep_mask`` (an import statement finds the module).
 """
 
-from .activation import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, leaky_relu,
-                         log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
-                         softmax, softplus, softsign, tanh)
+from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
+                         leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, rrelu,
+                         selu, sigmoid, silu, softmax, softmin, softplus, softshrink, softsign,
+                         tanh, tanhshrink, threshold)
 from .attention import scaled_dot_product_attention
 from .conv import conv2d
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
@@ -32,7 +33,8 @@ __all__ = [
     # activation
     "sigmoid", "tanh", "logsigmoid", "softplus", "silu", "mish", "gelu", "softsign", "relu",
     "relu6", "hardtanh", "hardsigmoid", "hardswish", "leaky_relu", "prelu", "elu", "selu",
-    "celu", "softmax", "log_softmax",
+    "celu", "softmax", "log_softmax", "softmin", "glu", "softshrink", "hardshrink",
+    "tanhshrink", "threshold", "rrelu",
     # loss
     "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",

@@ -22,17 +22,22 @@ The module reads top to bottom in three parts:
      the gradient); ``hardswish``: 0 at :math:`x = -3`, 1 at :math:`x = 3`;
    - ``elu``/``selu``/``celu``: the left-hand derivative at 0 (:math:`\alpha`,
      :math:`\lambda\alpha`, 1);
-3. softmax and log-softmax with their backward passes and Jacobian, and :func:`derivative`,
-   which finds :math:`f'` by name.
+3. the shrinkage functions (soft, hard and tanh shrink), ``threshold`` and the randomized
+   leaky ReLU, whose slopes are drawn in training (0 gradient at :math:`\pm\lambda` and at
+   the threshold, as in PyTorch);
+4. softmax, log-softmax and softmin with their backward passes and Jacobian, the gated
+   linear unit, and :func:`derivative`, which finds :math:`f'` by name.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from ..checks import as_array, check_choice, check_int, check_range
+from ..random import as_generator
 
 __all__ = [
     # smooth
@@ -44,8 +49,12 @@ __all__ = [
     "selu", "celu", "relu_grad", "relu6_grad", "hardtanh_grad", "hardsigmoid_grad",
     "hardswish_grad", "leaky_relu_grad", "prelu_grad", "prelu_backward", "elu_grad",
     "selu_grad", "celu_grad", "SELU_ALPHA", "SELU_SCALE",
-    # softmax
-    "softmax", "log_softmax", "softmax_backward", "log_softmax_backward", "softmax_jacobian",
+    # shrinkage, threshold, randomized leaky ReLU
+    "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "softshrink_grad",
+    "hardshrink_grad", "tanhshrink_grad", "threshold_grad", "rrelu_noise",
+    # softmax, softmin, gated linear unit
+    "softmax", "log_softmax", "softmin", "softmax_backward", "log_softmax_backward",
+    "softmin_backward", "softmax_jacobian", "glu", "glu_backward",
     "derivative", "NAMES",
 ]
 
@@ -822,6 +831,175 @@ def _celu_alpha(alpha):
     return a
 
 # ----------------------------------------------------------------------------------------
+# Shrinkage, threshold and the randomized leaky ReLU
+# ----------------------------------------------------------------------------------------
+
+def _lambd(lambd, what, x, low=None):
+    """Check a shrinkage width and return it in ``x``'s dtype."""
+    return x.dtype.type(check_range("lambd", lambd, low, what=what))
+
+
+def softshrink(input, lambd: float = 0.5):
+    r"""Soft thresholding :math:`x - \operatorname{clip}(x, -\lambda, \lambda)`: :math:`x - \lambda`
+    above :math:`\lambda`, :math:`x + \lambda` below :math:`-\lambda`, 0 between.
+
+    The proximal operator of :math:`\lambda\lVert\cdot\rVert_1` (the lasso's update). As in
+    PyTorch, ``lambd`` must be :math:`\ge 0` and NaN stays NaN.
+
+    Examples
+    --------
+    >>> softshrink(np.array([-2.0, 0.3, 1.5]))
+    array([-1.5,  0. ,  1. ])
+    """
+    x = as_array("input", input)
+    lam = _lambd(lambd, "softshrink", x, low=0)
+    return x - np.clip(x, -lam, lam)
+
+
+def softshrink_grad(input, lambd: float = 0.5):
+    r""":math:`\mathbb{1}[|x| > \lambda]`: 0 at :math:`\pm\lambda` and for NaN, as in PyTorch.
+
+    Examples
+    --------
+    >>> softshrink_grad(np.array([-0.5, 0.0, 0.7]))
+    array([0., 0., 1.])
+    """
+    x = as_array("input", input)
+    lam = _lambd(lambd, "softshrink", x)
+    return ((x > lam) | (x < -lam)).astype(x.dtype)
+
+
+def hardshrink(input, lambd: float = 0.5):
+    r""":math:`x` where :math:`|x| > \lambda`, 0 on :math:`[-\lambda, \lambda]` (NaN passes).
+
+    Examples
+    --------
+    >>> hardshrink(np.array([-2.0, 0.5, 0.7]))
+    array([-2. ,  0. ,  0.7])
+    """
+    x = as_array("input", input)
+    lam = _lambd(lambd, "hardshrink", x)
+    return np.where((x >= -lam) & (x <= lam), x.dtype.type(0), x)
+
+
+def hardshrink_grad(input, lambd: float = 0.5):
+    r""":math:`\mathbb{1}[|x| > \lambda]` (0 at :math:`\pm\lambda` and for NaN).
+
+    Examples
+    --------
+    >>> hardshrink_grad(np.array([-0.5, 0.7]))
+    array([0., 1.])
+    """
+    return softshrink_grad(input, lambd)
+
+
+def tanhshrink(input):
+    r""":math:`x - \tanh x`; flat near 0 (:math:`x^3/3`), :math:`x \mp 1` far out.
+
+    Examples
+    --------
+    >>> tanhshrink(np.array([0.0, 1.0]))
+    array([0.        , 0.23840584])
+    """
+    x = as_array("input", input)
+    return x - np.tanh(x)
+
+
+def tanhshrink_grad(input):
+    r""":math:`1 - (1 - \tanh^2 x) = \tanh^2 x`.
+
+    Examples
+    --------
+    >>> tanhshrink_grad(np.array([0.0]))
+    array([0.])
+    """
+    x = as_array("input", input)
+    return np.tanh(x) ** 2
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    r""":math:`x` where :math:`x > \text{threshold}`, ``value`` elsewhere; NaN passes through,
+    as in PyTorch (which tests :math:`x \le \text{threshold}`).
+
+    Examples
+    --------
+    >>> threshold(np.array([-1.0, 0.5, 2.0]), 0.5, -3.0)
+    array([-3., -3.,  2.])
+    """
+    x = as_array("input", input)
+    t, v = _real("threshold", threshold), _real("value", value)
+    return _store(input, np.where(x <= t, x.dtype.type(v), x), inplace)
+
+
+def threshold_grad(input, threshold: float):
+    r""":math:`\mathbb{1}[\lnot(x \le \text{threshold})]`: 0 at the threshold, 1 for NaN.
+
+    Examples
+    --------
+    >>> threshold_grad(np.array([0.5, 1.0, np.nan]), 0.5)
+    array([0., 1., 1.])
+    """
+    x = as_array("input", input)
+    return (~(x <= _real("threshold", threshold))).astype(x.dtype)
+
+
+def _real(name, value):
+    """A real number, inf and NaN allowed as PyTorch allows them (``check_range`` refuses NaN)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"threshold {name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _rrelu_bounds(lower, upper):
+    lo = check_range("lower", lower, what="rrelu")
+    hi = check_range("upper", upper, what="rrelu")
+    if lo > hi:
+        raise ValueError(f"rrelu lower must be <= upper, got lower={lo:g} > upper={hi:g}")
+    return lo, hi
+
+
+def rrelu_noise(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+                rng=None):
+    r"""The slope array RReLU multiplies by, PyTorch's ``noise`` (:func:`rrelu` uses it).
+
+    Training: a fresh :math:`a \sim U(\text{lower}, \text{upper})` for every element with
+    :math:`x \le 0` (so at 0 too) and 1 elsewhere, NaN included, as in PyTorch's kernel
+    (Xu et al., 2015). Evaluation: the mean slope :math:`(\text{lower} + \text{upper})/2`
+    wherever :math:`x > 0` is false (leaky ReLU; NaN gets that slope). Shape and dtype of
+    ``input``; the output is ``input * noise`` and the derivative is ``noise``.
+
+    Examples
+    --------
+    >>> rrelu_noise(np.array([-1.0, 2.0]), 0.2, 0.4)
+    array([0.3, 1. ])
+    """
+    x = as_array("input", input)
+    lo, hi = _rrelu_bounds(lower, upper)
+    one = x.dtype.type(1)
+    if not training:
+        return np.where(x > 0, one, x.dtype.type((lo + hi) / 2))
+    draws = as_generator(rng).uniform(lo, hi, size=x.shape).astype(x.dtype)
+    return np.where(x <= 0, draws, one)
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False, rng=None):
+    r"""Randomized leaky ReLU: :math:`x \cdot \text{noise}` with ``noise`` from
+    :func:`rrelu_noise` (random slopes in training, their mean in evaluation).
+
+    ``rng`` (a ``numpy.random.Generator``, seed or None) draws the training slopes; PyTorch
+    draws them from its own generator, so only evaluation mode, or ``lower == upper``,
+    matches it draw for draw.
+
+    Examples
+    --------
+    >>> rrelu(np.array([-1.0, 2.0]), 0.25, 0.25, training=True)
+    array([-0.25,  2.  ])
+    """
+    x = as_array("input", input)
+    return _store(input, x * rrelu_noise(x, lower, upper, training, rng), inplace)
+
+# ----------------------------------------------------------------------------------------
 # Softmax, log-softmax and derivative by name
 # ----------------------------------------------------------------------------------------
 
@@ -855,6 +1033,78 @@ def log_softmax(input, dim: int, _stacklevel: int = 3, dtype=None):
     """
     z, dim = _shifted(input, dim, dtype)
     return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
+
+
+def softmin(input, dim: int, _stacklevel: int = 3, dtype=None):
+    r""":math:`\mathrm{softmax}(-x)` along ``dim``: the largest weight on the smallest entry.
+
+    Its backward is :func:`softmax_backward` with the sign flipped (:func:`softmin_backward`).
+
+    Examples
+    --------
+    >>> softmin(np.array([0.0, np.log(3.0)]), dim=0)
+    array([0.75, 0.25])
+    """
+    x = as_array("input", input, min_ndim=1, dtype=dtype)
+    return softmax(-x, dim)
+
+
+def softmin_backward(grad_output, output, dim: int):
+    r"""Vector-Jacobian product of softmin: :math:`-y \odot (g - \sum_j g_j y_j)` along ``dim``.
+
+    Examples
+    --------
+    >>> softmin_backward(np.array([1.0, 0.0]), np.array([0.5, 0.5]), dim=0)
+    array([-0.25,  0.25])
+    """
+    return -softmax_backward(grad_output, output, dim)
+
+
+def glu(input, dim: int = -1):
+    r"""Gated linear unit :math:`a \odot \sigma(b)`, with :math:`a, b` the two halves of ``input``
+    along ``dim`` (Dauphin et al., 2017). Shape: ``(*, 2n, *) -> (*, n, *)``.
+
+    Examples
+    --------
+    >>> glu(np.array([[2.0, 0.0]]))
+    array([[1.]])
+    """
+    a, b, _ = _glu_halves(input, dim)
+    return a * sigmoid(b)
+
+
+def glu_backward(grad_output, input, dim: int = -1):
+    r"""Gradient of :func:`glu` with respect to its input: :math:`g\sigma(b)` for the first half
+    and :math:`g\,a\,\sigma(b)(1 - \sigma(b))` for the second, joined along ``dim``.
+
+    Examples
+    --------
+    >>> glu_backward(np.array([[1.0]]), np.array([[2.0, 0.0]]))
+    array([[0.5, 0.5]])
+    """
+    a, b, dim = _glu_halves(input, dim)
+    g = as_array("grad_output", grad_output, dtype=a.dtype)
+    if g.shape != a.shape:
+        raise ValueError(f"grad_output shape {g.shape} does not match the glu output shape "
+                         f"{a.shape}")
+    s = sigmoid(b)
+    return np.concatenate([g * s, g * a * s * (1 - s)], axis=dim)
+
+
+def _glu_halves(input, dim):
+    x = as_array("input", input)
+    dim = check_int("dim", dim)
+    if x.ndim == 0:
+        raise ValueError("glu does not support scalars: it halves a dimension")
+    if not -x.ndim <= dim < x.ndim:
+        raise ValueError(f"dim must be in [{-x.ndim}, {x.ndim - 1}] for an input of shape "
+                         f"{x.shape}, got {dim}")
+    dim %= x.ndim
+    if x.shape[dim] % 2:
+        raise ValueError(f"glu halves dimension {dim}, which must be even, but it has size "
+                         f"{x.shape[dim]}")
+    a, b = np.split(x, 2, axis=dim)
+    return a, b, dim
 
 
 def _shifted(input, dim, dtype=None):
@@ -932,6 +1182,8 @@ _DERIVATIVES = {
     "hardtanh": hardtanh_grad, "hardsigmoid": hardsigmoid_grad,
     "hardswish": hardswish_grad, "leaky_relu": leaky_relu_grad,
     "prelu": prelu_grad, "elu": elu_grad, "selu": selu_grad, "celu": celu_grad,
+    "softshrink": softshrink_grad, "hardshrink": hardshrink_grad,
+    "tanhshrink": tanhshrink_grad, "threshold": threshold_grad,
 }
 NAMES = tuple(_DERIVATIVES)  #: every element-wise activation :func:`derivative` knows
 

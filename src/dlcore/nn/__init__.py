@@ -7,20 +7,21 @@ sub-modules, as in PyTorch.
 """
 
 from . import init, utils
-from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
-                         LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
-                         Softplus, Softsign, Tanh)
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
+                         Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
+                         RReLU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softshrink, Softsign,
+                         Tanh, Tanhshrink, Threshold)
 from .attention import MultiheadAttention
 from .concat import Concat
 from .conv import Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
-from .linear import Flatten, Identity, Linear
+from .linear import Flatten, Identity, Linear, Unflatten
 from .lora import LoRALinear
 from .checkpoint import Checkpoint
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
                    SmoothL1Loss)
-from .module import Module, Parameter, Sequential
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
                       ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
@@ -35,12 +36,14 @@ from .upsampling import Upsample
 
 __all__ = [
     # module, linear
-    "Parameter", "Module", "Sequential", "Linear", "Identity", "Flatten", "LoRALinear",
+    "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "Linear", "Identity",
+    "Flatten", "Unflatten", "LoRALinear",
     "Checkpoint",
     # activation
     "ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Hardswish", "ELU",
     "SELU", "CELU", "Softmax", "LogSoftmax", "Sigmoid", "Tanh", "LogSigmoid", "Softplus",
-    "SiLU", "Mish", "GELU", "Softsign",
+    "SiLU", "Mish", "GELU", "Softsign", "Softmin", "GLU", "Softshrink", "Hardshrink",
+    "Tanhshrink", "Threshold", "RReLU",
     # conv, pooling, dropout, normalization, upsampling, concat
     "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "Upsample", "Concat",

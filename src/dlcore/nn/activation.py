@@ -3,11 +3,12 @@ r"""Activation layers (the activations of ``torch.nn``): each wraps a function o
 
 Shapes: every element-wise layer maps an input of any shape ``(*)`` to an output of the same
 shape, and ``backward(grad_out)`` returns :math:`g \odot f'(x)`, with :math:`f'` from
-:mod:`dlcore.functional.activation` (PyTorch's values at the kinks). ``Softmax``/``LogSoftmax``
-act along ``dim``; ``PReLU`` learns its slopes. Layers with PyTorch's ``inplace`` option
-overwrite a floating-point NumPy input when it is True, as PyTorch does. The rectifiers and
-softmax come first, then the smooth layers (Sigmoid, Tanh, LogSigmoid, Softplus, SiLU, Mish,
-GELU, Softsign).
+:mod:`dlcore.functional.activation` (PyTorch's values at the kinks).
+``Softmax``/``LogSoftmax``/``Softmin`` act along ``dim`` and ``GLU`` halves it; ``PReLU``
+learns its slopes and ``RReLU`` draws them. Layers with PyTorch's ``inplace`` option
+overwrite a floating-point NumPy input when it is True, as PyTorch does. The rectifiers,
+softmax and softmin, GLU and the shrinkage layers come first, then the smooth layers
+(Sigmoid, Tanh, LogSigmoid, Softplus, SiLU, Mish, GELU, Softsign).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import numpy as np
 from ..checks import as_array, check_choice, check_int, check_range
 from ..functional import activation as A
 from ..functional.activation import _store
+from ..random import as_generator
 from .module import Module, Parameter
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "Hardtanh", "Hardsigmoid", "Hardswish",
-           "ELU", "SELU", "CELU", "Softmax", "LogSoftmax",
+           "ELU", "SELU", "CELU", "Softmax", "LogSoftmax", "Softmin", "GLU", "Softshrink",
+           "Hardshrink", "Tanhshrink", "Threshold", "RReLU",
            "Sigmoid", "Tanh", "LogSigmoid", "Softplus", "SiLU", "Mish", "GELU", "Softsign"]
 
 
@@ -372,11 +375,23 @@ class PReLU(Module):
 
 
 class _AlongDim(Module):
-    """Softmax and LogSoftmax: one ``dim``."""
+    """Softmax, LogSoftmax and Softmin: one ``dim``; ``_fn(x, dim)`` is the function and
+    ``_vjp(g, y, dim)`` its backward from the saved output ``y``."""
+
+    _fn = _vjp = None
 
     def __init__(self, dim: int):
         super().__init__()
         self.dim = check_int("dim", dim)
+
+    def forward(self, x):
+        y = self._fn(x, self.dim)
+        self._save(y=y)
+        return y
+
+    def backward(self, grad_out):
+        (y,) = self._saved("y")
+        return self._vjp(_grad_like(grad_out, y), y, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -392,14 +407,7 @@ class Softmax(_AlongDim):
     array([0.25, 0.75])
     """
 
-    def forward(self, x):
-        y = A.softmax(x, self.dim)
-        self._save(y=y)
-        return y
-
-    def backward(self, grad_out):
-        (y,) = self._saved("y")
-        return A.softmax_backward(_grad_like(grad_out, y), y, self.dim)
+    _fn, _vjp = staticmethod(A.softmax), staticmethod(A.softmax_backward)
 
 
 class LogSoftmax(_AlongDim):
@@ -411,14 +419,171 @@ class LogSoftmax(_AlongDim):
     array([-0.69314718, -0.69314718])
     """
 
+    _fn, _vjp = staticmethod(A.log_softmax), staticmethod(A.log_softmax_backward)
+
+
+class Softmin(_AlongDim):
+    r"""Softmin :math:`\mathrm{softmax}(-x)` along ``dim``; backward
+    :math:`-y \odot (g - \sum_j g_j y_j)`. As for :class:`Softmax`, ``dim`` has no default.
+
+    Examples
+    --------
+    >>> Softmin(dim=0)(np.array([0.0, np.log(3.0)]))
+    array([0.75, 0.25])
+    """
+
+    _fn, _vjp = staticmethod(A.softmin), staticmethod(A.softmin_backward)
+
+
+class GLU(Module):
+    r"""Gated linear unit :math:`a \odot \sigma(b)` over the two halves of ``dim``
+    (``(*, 2n, *) -> (*, n, *)``); backward from :func:`dlcore.functional.activation.glu_backward`.
+
+    Examples
+    --------
+    >>> m = GLU(); m(np.array([[2.0, 0.0]])); m.backward(np.array([[1.0]]))
+    array([[1.]])
+    array([[0.5, 0.5]])
+    """
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = check_int("dim", dim)
+
     def forward(self, x):
-        y = A.log_softmax(x, self.dim)
-        self._save(y=y)
+        x = as_array("input", x)
+        y = A.glu(x, self.dim)
+        self._save(x=x)
         return y
 
     def backward(self, grad_out):
-        (y,) = self._saved("y")
-        return A.log_softmax_backward(_grad_like(grad_out, y), y, self.dim)
+        (x,) = self._saved("x")
+        return A.glu_backward(grad_out, x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class _Shrink(_Elementwise):
+    """Softshrink and Hardshrink: one width ``lambd``, shown as PyTorch shows it."""
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self._fn(np.zeros(1), lambd)  # validate lambd now, not at the first forward
+        self.lambd = lambd
+
+    def _kwargs(self):
+        return {"lambd": self.lambd}
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(_Shrink):
+    r"""Soft thresholding: :math:`x \mp \lambda` beyond :math:`\pm\lambda`, 0 between;
+    gradient 1 where :math:`|x| > \lambda` (0 at :math:`\pm\lambda`).
+
+    Examples
+    --------
+    >>> m = Softshrink(); m(np.array([-2.0, 0.5, 1.0])); m.backward(np.ones(3))
+    array([-1.5,  0. ,  0.5])
+    array([1., 0., 1.])
+    """
+
+    _fn, _grad = staticmethod(A.softshrink), staticmethod(A.softshrink_grad)
+
+
+class Hardshrink(_Shrink):
+    r""":math:`x` where :math:`|x| > \lambda`, else 0; gradient :math:`\mathbb{1}[|x| > \lambda]`.
+
+    Examples
+    --------
+    >>> m = Hardshrink(); m(np.array([-2.0, 0.5])); m.backward(np.ones(2))
+    array([-2.,  0.])
+    array([1., 0.])
+    """
+
+    _fn, _grad = staticmethod(A.hardshrink), staticmethod(A.hardshrink_grad)
+
+
+class Tanhshrink(_Elementwise):
+    r""":math:`x - \tanh x`; backward :math:`g \tanh^2 x`.
+
+    Examples
+    --------
+    >>> Tanhshrink()(np.array([0.0, 1.0]))
+    array([0.        , 0.23840584])
+    """
+
+    _fn, _grad = staticmethod(A.tanhshrink), staticmethod(A.tanhshrink_grad)
+
+
+class Threshold(_Elementwise):
+    r""":math:`x` where :math:`x > \text{threshold}`, ``value`` elsewhere; gradient 1 where
+    :math:`x > \text{threshold}` (and for NaN), 0 elsewhere.
+
+    Examples
+    --------
+    >>> m = Threshold(0.5, -3.0); m(np.array([0.0, 2.0])); m.backward(np.ones(2))
+    array([-3.,  2.])
+    array([0., 1.])
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        A.threshold(np.zeros(1), threshold, value)  # validate the types now
+        self.threshold, self.value = threshold, value
+        self.inplace = bool(inplace)
+
+    def _forward(self, x):
+        return A.threshold(x, self.threshold, self.value), {"x": x}
+
+    def _backward(self, g, x):
+        return g * A.threshold_grad(x, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}{_inplace_repr(self.inplace)}"
+
+
+class RReLU(Module):
+    r"""Randomized leaky ReLU (Xu et al., 2015, "Empirical evaluation of rectified
+    activations in convolutional network"): in training each element with :math:`x \le 0`
+    is multiplied by a fresh slope :math:`a \sim U(\text{lower}, \text{upper})`;
+    in evaluation by the mean slope :math:`(\text{lower} + \text{upper})/2`. Backward
+    multiplies by the same slopes (:func:`dlcore.functional.activation.rrelu_noise`).
+
+    ``rng`` seeds the slopes' generator (``self.generator``); ``forward(input, noise=...)``
+    takes the slope array instead, e.g. to reproduce the one PyTorch drew.
+
+    Examples
+    --------
+    >>> m = RReLU(0.2, 0.4).eval(); m(np.array([-1.0, 2.0])); m.backward(np.ones(2))
+    array([-0.3,  2. ])
+    array([0.3, 1. ])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False,
+                 rng=None):
+        super().__init__()
+        self.lower, self.upper = A._rrelu_bounds(lower, upper)
+        self.inplace = bool(inplace)
+        self.generator = as_generator(rng)
+
+    def forward(self, input, noise=None):
+        x = as_array("input", input)
+        if noise is None or not self.training:
+            noise = A.rrelu_noise(x, self.lower, self.upper, self.training, self.generator)
+        else:
+            noise = _grad_like(noise, x)
+        self._save(noise=noise)
+        return _store(input, x * noise, self.inplace)
+
+    def backward(self, grad_out):
+        (noise,) = self._saved("noise")
+        return _grad_like(grad_out, noise) * noise
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}{_inplace_repr(self.inplace)}"
 
 # ----------------------------------------------------------------------------------------
 # Smooth layers

@@ -10,7 +10,7 @@ from ..checks import as_array, check_int
 from ..random import as_generator
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Identity", "Flatten"]
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
 
 
 class Linear(Module):
@@ -122,7 +122,8 @@ class Flatten(Module):
             raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
                              f"does not fit an input of shape {x.shape}")
         self._save(shape=x.shape)
-        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+        # the product, not -1: NumPy cannot infer a -1 next to a zero-sized axis (N = 0)
+        return x.reshape(x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:])
 
     def backward(self, grad_out):
         (shape,) = self._saved("shape")
@@ -130,3 +131,56 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size``, as ``torch.nn.Unflatten``; the
+    inverse of :class:`Flatten`. One entry of ``unflattened_size`` may be -1 (inferred).
+
+    Examples
+    --------
+    >>> Unflatten(1, (3, 4))(np.zeros((2, 12))).shape
+    (2, 3, 4)
+    >>> Unflatten(-1, (2, -1))(np.zeros((0, 6))).shape
+    (0, 2, 3)
+    """
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        self.dim = check_int("dim", dim)
+        if isinstance(unflattened_size, (str, bytes)) or not hasattr(unflattened_size,
+                                                                      "__iter__"):
+            raise TypeError("unflattened_size must be a tuple or list of integers, got "
+                            f"{type(unflattened_size).__name__}")
+        sizes = tuple(check_int("unflattened_size entry", n) for n in unflattened_size)
+        if not sizes or sizes.count(-1) > 1 or any(n < -1 for n in sizes):
+            raise ValueError("unflattened_size must be non-empty sizes >= 0 with at most one "
+                             f"-1, got {sizes}")
+        self.unflattened_size = tuple(unflattened_size)
+        self._sizes = sizes
+
+    def forward(self, x):
+        x = as_array("input", x)
+        if not -x.ndim <= self.dim < max(x.ndim, 1) or x.ndim == 0:
+            raise ValueError(f"Unflatten dim {self.dim} is out of range for an input of shape "
+                             f"{x.shape}")
+        dim = self.dim % x.ndim
+        n, known = x.shape[dim], math.prod(s for s in self._sizes if s != -1)
+        sizes = self._sizes
+        if -1 in sizes:
+            if known == 0 or n % known:
+                raise ValueError(f"Unflatten cannot split size {n} of dim {self.dim} into "
+                                 f"{self.unflattened_size}")
+            sizes = tuple(n // known if s == -1 else s for s in sizes)
+        if math.prod(sizes) != n:
+            raise ValueError(f"Unflatten unflattened_size {self.unflattened_size} has product "
+                             f"{math.prod(sizes)}, but dim {self.dim} has size {n}")
+        self._save(shape=x.shape)
+        return x.reshape(x.shape[:dim] + sizes + x.shape[dim + 1:])
+
+    def backward(self, grad_out):
+        (shape,) = self._saved("shape")
+        return np.asarray(grad_out).reshape(shape)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

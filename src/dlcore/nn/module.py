@@ -1,4 +1,5 @@
-"""The building blocks every layer stands on: ``Parameter``, ``Module`` and ``Sequential``.
+"""The building blocks every layer stands on: ``Parameter``, ``Module``, and the containers
+``Sequential``, ``ModuleList`` and ``ModuleDict``.
 
 A dlcore module is a PyTorch module with the autograd taken out. ``forward`` computes the
 output and keeps what the backward pass needs; ``backward(grad_out)`` returns the gradient
@@ -13,7 +14,9 @@ from typing import Iterator
 
 import numpy as np
 
-__all__ = ["Parameter", "Module", "Sequential"]
+from ..checks import check_int
+
+__all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict"]
 
 
 class Parameter:
@@ -250,3 +253,164 @@ class Sequential(Module):
         for layer in reversed(list(self)):
             grad_out = layer.backward(grad_out)
         return grad_out
+
+
+def _check_index(index, length: int) -> int:
+    """A list position in ``[-length, length)`` as a non-negative int, or ``IndexError``."""
+    index = check_int("index", index)
+    if not -length <= index < length:
+        raise IndexError(f"index {index} is out of range for {length} modules")
+    return index % length
+
+
+def _as_module(value, where: str) -> Module:
+    if not isinstance(value, Module):
+        raise TypeError(f"{where} must be a dlcore Module, got {type(value).__name__}")
+    return value
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters belong to the owner, as ``torch.nn.ModuleList``.
+
+    It has no ``forward``: the owner decides how the modules are called. Keys in
+    ``state_dict`` are the positions (``"0.weight"``); deleting or inserting renumbers them,
+    as in PyTorch.
+
+    Examples
+    --------
+    >>> from dlcore.nn import Linear
+    >>> layers = ModuleList([Linear(2, 2, rng=i) for i in range(3)])
+    >>> len(layers), list(layers.state_dict())[:2]
+    (3, ['0.weight', '0.bias'])
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _reset(self, modules) -> None:
+        for name in list(self._modules):
+            del self.__dict__[name]
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            setattr(self, str(i), _as_module(m, f"ModuleList item {i}"))
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def __getitem__(self, index):
+        items = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(items[index])
+        return items[_check_index(index, len(items))]
+
+    def __setitem__(self, index, module) -> None:
+        items = list(self._modules.values())
+        items[_check_index(index, len(items))] = _as_module(module, "ModuleList item")
+        self._reset(items)
+
+    def __delitem__(self, index) -> None:
+        items = list(self._modules.values())
+        del items[index if isinstance(index, slice) else _check_index(index, len(items))]
+        self._reset(items)
+
+    def __iadd__(self, modules) -> "ModuleList":
+        return self.extend(modules)
+
+    def __add__(self, other) -> "ModuleList":
+        return ModuleList(list(self) + list(other))
+
+    def append(self, module) -> "ModuleList":
+        setattr(self, str(len(self)), _as_module(module, "ModuleList.append argument"))
+        return self
+
+    def extend(self, modules) -> "ModuleList":
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module) -> None:
+        items = list(self._modules.values())
+        items.insert(check_int("index", index), _as_module(module, "ModuleList.insert argument"))
+        self._reset(items)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+
+class ModuleDict(Module):
+    """Modules by name, in insertion order, as ``torch.nn.ModuleDict`` (no ``forward``).
+
+    Names must be non-empty strings without ``"."`` that do not shadow an attribute.
+
+    Examples
+    --------
+    >>> from dlcore.nn import Linear, ReLU
+    >>> heads = ModuleDict({"cls": Linear(4, 3, rng=0), "act": ReLU()})
+    >>> list(heads), list(heads.state_dict())
+    (['cls', 'act'], ['cls.weight', 'cls.bias'])
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def _check_key(self, key) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict key must be a string, got {type(key).__name__}")
+        if key == "" or "." in key:
+            raise KeyError(f"ModuleDict key must be a non-empty string without '.', got {key!r}")
+        if key not in self._modules and hasattr(self, key):
+            raise KeyError(f"ModuleDict key {key!r} would shadow the attribute of that name")
+        return key
+
+    def __getitem__(self, key) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key, module) -> None:
+        setattr(self, self._check_key(key), _as_module(module, f"ModuleDict[{key!r}]"))
+
+    def __delitem__(self, key) -> None:
+        del self._modules[key]
+        del self.__dict__[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return list(self._modules.keys())
+
+    def values(self):
+        return list(self._modules.values())
+
+    def items(self):
+        return list(self._modules.items())
+
+    def pop(self, key) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        for key in list(self._modules):
+            del self[key]
+
+    def update(self, modules) -> None:
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for i, pair in enumerate(pairs):
+            if isinstance(pair, (str, bytes)) or len(pair) != 2:
+                raise ValueError(f"ModuleDict update element {i} must be a (key, module) pair")
+            self[pair[0]] = pair[1]
