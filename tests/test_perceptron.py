@@ -258,3 +258,27 @@ def test_mlp_boundary_explorer_follows_training():
     assert "width 2" in e.status.value
     e.controls["data"].value = "XOR blobs"
     assert "XOR blobs" in e.status.value
+
+
+def test_mlp_boundary_explorer_width_one_is_a_dead_relu_on_moons():
+    # The chapter's explorer text: with rng=0 the single ReLU of width 1 is off on every moon
+    # at initialisation, so no learning rate moves it (loss ln 2, 50 %); width 8 at the
+    # smallest lr does move its boundary, only more slowly than at lr 0.1.
+    from dlcore.book.widgets.perceptron import boundary_data, mlp_boundary_explorer
+    from dlcore.maths.mlp import TwoLayerMLP
+    X, y = boundary_data("moons", rng=0)
+    net = TwoLayerMLP(2, 1, 2, rng=0)
+    assert (X @ net.weight1.data.T + net.bias1.data).max() < 0
+    e = mlp_boundary_explorer(max_epochs=200, every=50, grid=10, rng=0)
+    e.controls["lr"].value = 0.01
+    e.controls["lr"].value = 0.1
+    e.controls["width"].value = 1
+    runs = e.trained
+    assert set(runs) == {("moons", 8, 0.1), ("moons", 8, 0.01), ("moons", 1, 0.1)}
+    losses_1, acc_1 = runs["moons", 1, 0.1][3], runs["moons", 1, 0.1][4]
+    close(losses_1[-1], np.log(2), rtol=0, atol=1e-3)
+    assert acc_1 == 0.5 and int(y.sum()) == 100
+    slow, fast = runs["moons", 8, 0.01], runs["moons", 8, 0.1]
+    assert slow[3][-1] < 0.6 * slow[3][0] and 0.75 < slow[4] < fast[4]
+    with pytest.raises(ValueError, match="boundary_data name"):
+        boundary_data("spirals")

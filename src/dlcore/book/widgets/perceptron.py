@@ -17,7 +17,7 @@ from ..train import fit
 from .explorer import Explorer
 
 __all__ = ["separable_points", "boundary_segment", "perceptron_rule_explorer",
-           "mlp_boundary_explorer"]
+           "boundary_data", "mlp_boundary_explorer"]
 
 LIMIT = 3.0  # both explorers draw the square [-LIMIT, LIMIT]^2
 
@@ -142,6 +142,22 @@ _BOUNDARY_DATA = {
 }
 
 
+def boundary_data(name: str, rng=0):
+    """The data set ``name`` (``"moons"`` or ``"XOR blobs"``, 200 points each) that
+    :func:`mlp_boundary_explorer` trains on with the same ``rng``: ``(X, y)``.
+
+    Examples
+    --------
+    >>> X, y = boundary_data("moons", rng=0)
+    >>> X.shape, int(y.sum())
+    ((200, 2), 100)
+    """
+    if name not in _BOUNDARY_DATA:
+        raise ValueError(f"boundary_data name must be one of {list(_BOUNDARY_DATA)}, "
+                         f"got {name!r}")
+    return _BOUNDARY_DATA[name](rng)
+
+
 def mlp_boundary_explorer(max_epochs: int = 200, every: int = 20, grid: int = 50,
                           rng=0) -> Explorer:
     r"""The decision boundary of a ``TwoLayerMLP(2, width, 2)`` (ReLU, full-batch SGD with
@@ -154,6 +170,10 @@ def mlp_boundary_explorer(max_epochs: int = 200, every: int = 20, grid: int = 50
 
     ``artists``: ``"surface"`` (the image of :math:`P(y=1 \mid x)`), ``"points"`` (the
     data), ``"loss"`` (training loss per epoch up to ``epochs``).
+
+    ``trained``: every setting trained so far, ``{(data, width, lr): (X, y, snapshots,
+    losses, accuracy)}``, with the training loss of every epoch and the training accuracy
+    after ``max_epochs`` epochs (what the status line reports).
     """
     import ipywidgets as widgets
 
@@ -164,7 +184,7 @@ def mlp_boundary_explorer(max_epochs: int = 200, every: int = 20, grid: int = 50
     def train(data, width, lr):
         key = (data, width, lr)
         if key not in cache:
-            X, y = _BOUNDARY_DATA[data](rng)
+            X, y = boundary_data(data, rng)
             net = TwoLayerMLP(2, width, 2, rng=rng)
             opt, loss_fn = SGD(net.parameters(), lr=lr, momentum=0.9), CrossEntropyLoss()
             snaps, losses = [softmax(net(mesh), dim=1)[:, 1].reshape(grid, grid)], []
@@ -214,5 +234,7 @@ def mlp_boundary_explorer(max_epochs: int = 200, every: int = 20, grid: int = 50
         "epochs": slider(widgets.IntSlider, value=max_epochs, min=0, max=max_epochs,
                          step=every, description="epochs"),
     }
-    return Explorer(controls, fig, {"surface": surface, "points": points, "loss": loss_line},
-                    redraw, title="A small MLP's decision boundary")
+    explorer = Explorer(controls, fig, {"surface": surface, "points": points, "loss": loss_line},
+                        redraw, title="A small MLP's decision boundary")
+    explorer.trained = cache
+    return explorer
