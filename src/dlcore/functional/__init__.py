@@ -22,8 +22,10 @@ from .attention import scaled_dot_product_attention
 from .conv import conv2d
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
-                   cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, multi_margin_loss,
-                   multilabel_soft_margin_loss, nll_loss, smooth_l1_loss)
+                   cross_entropy, gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div,
+                   l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss,
+                   multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
+                   poisson_nll_loss, smooth_l1_loss, soft_margin_loss)
 from .normalization import batch_norm, group_norm, layer_norm
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d
@@ -38,7 +40,9 @@ __all__ = [
     # loss
     "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",
-    "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss",
+    "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "soft_margin_loss", "multilabel_margin_loss", "poisson_nll_loss",
+    "gaussian_nll_loss",
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d",
     # normalization

@@ -13,7 +13,9 @@ where PyTorch's is, with log-sum-exp, so logits of magnitude 1e4 are safe.
 The module reads top to bottom: the reductions and argument checks shared by every loss; the
 regression losses (functions of the residual :math:`d = x - y`); binary cross-entropy from
 probabilities and from logits; the multi-class losses (negative log-likelihood,
-cross-entropy, KL divergence); the margin losses (multi-class hinge, cosine embedding).
+cross-entropy, KL divergence); the margin losses (multi-class hinge, cosine embedding,
+margin ranking, hinge embedding, soft margin, multi-label hinge); the Poisson and Gaussian
+negative log-likelihoods.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from .activation import log_softmax, sigmoid
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",
-           "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss"]
+           "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss",
+           "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+           "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss"]
 
 REDUCTIONS = ("mean", "sum", "none")
 KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
@@ -726,3 +730,294 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
     _check_reduction(reduction)
     return _cosine_embedding_forward(input1, input2, target, _check_cosine_margin(margin),
                                      reduction)[0]
+
+
+# ------------------------------------------------------------------------------------------
+# More margin losses: ranking pairs, hinge embedding, soft margin, multi-label hinge
+# ------------------------------------------------------------------------------------------
+# PyTorch writes the first two with clamp_min(z, 0), whose gradient passes where z >= 0:
+# at the kink z = 0 the gradient is that of the sloped side, unlike the multi-class hinge.
+
+def _real(name, value, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} {name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _broadcast(what, **arrays):
+    """The common broadcast shape of ``arrays`` (a ValueError naming every shape if none)."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {v.shape}" for k, v in arrays.items())
+        raise ValueError(f"{what}: shapes do not broadcast: {shapes}") from None
+
+
+def _unbroadcast(g, shape):
+    """Sum ``g`` over the axes broadcasting added or stretched, back to ``shape``."""
+    g = g.sum(axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=stretched, keepdims=True) if stretched else g
+
+
+def _margin_ranking_forward(input1, input2, target, margin, reduction):
+    """Margin ranking loss (see :class:`dlcore.nn.MarginRankingLoss`)."""
+    x1 = as_array("input1", input1)
+    x2 = as_array("input2", input2, dtype=x1.dtype)
+    y = as_array("target", target, dtype=x1.dtype)
+    if not x1.ndim == x2.ndim == y.ndim:
+        raise ValueError("MarginRankingLoss input1, input2 and target must have the same "
+                         f"number of dimensions, got shapes {x1.shape}, {x2.shape}, {y.shape}")
+    _broadcast("MarginRankingLoss", input1=x1, input2=x2, target=y)
+    z = -y * (x1 - x2) + margin
+    slope = np.where(z >= 0, -y, x1.dtype.type(0))          # d loss / d input1
+    return _reduce(np.maximum(z, 0), reduction), {"slope": slope, "shapes": (x1.shape, x2.shape),
+                                                   "reduction": reduction}
+
+
+def _margin_ranking_backward(saved, grad_output=1.0):
+    """Gradients ``(d input1, d input2)``."""
+    slope, (s1, s2) = saved["slope"], saved["shapes"]
+    g = slope * _upstream(grad_output, saved["reduction"], slope.shape, dtype=slope.dtype)
+    return _unbroadcast(g, s1), _unbroadcast(-g, s2)
+
+
+def _hinge_embedding_forward(input, target, margin, reduction):
+    """Hinge embedding loss (see :class:`dlcore.nn.HingeEmbeddingLoss`)."""
+    x = as_array("input", input)
+    y = as_array("target", target, dtype=x.dtype)
+    shape = _broadcast("HingeEmbeddingLoss", input=x, target=y)
+    zero = x.dtype.type(0)
+    z = margin - x
+    per = np.where(y != 1, np.maximum(z, 0), zero) + np.where(y != -1, x, zero)
+    slope = np.where((y != 1) & (z >= 0), x.dtype.type(-1), zero) + (y != -1)
+    return _reduce(per, reduction), {"slope": np.broadcast_to(slope, shape).astype(x.dtype),
+                                     "shape": x.shape, "reduction": reduction}
+
+
+def _soft_margin_forward(input, target, reduction):
+    """Soft margin loss (see :class:`dlcore.nn.SoftMarginLoss`)."""
+    x = as_array("input", input)
+    y = as_array("target", target, dtype=x.dtype)
+    _broadcast("SoftMarginLoss", input=x, target=y)
+    m = -y * x
+    return _reduce(_softplus(m), reduction), {"slope": -y * sigmoid(m), "shape": x.shape,
+                                              "reduction": reduction}
+
+
+def _slope_backward(saved, grad_output=1.0):
+    """Input gradient of a loss that saved its element ``slope`` (reduced to ``shape``)."""
+    slope = saved["slope"]
+    g = slope * _upstream(grad_output, saved["reduction"], slope.shape, dtype=slope.dtype)
+    return _unbroadcast(g, saved["shape"])
+
+
+def _multilabel_margin_forward(input, target, reduction):
+    """Multi-label hinge loss (see :class:`dlcore.nn.MultiLabelMarginLoss`)."""
+    x = as_array("input", input)
+    y = np.asarray(target)
+    if x.ndim not in (1, 2) or (x.ndim == 1 and x.size == 0):
+        raise ValueError("MultiLabelMarginLoss input must be a non-empty (C,) vector or an "
+                         f"(N, C) matrix, got shape {x.shape}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"MultiLabelMarginLoss target must hold integer class indices, got "
+                        f"dtype {y.dtype}")
+    if y.shape != x.shape:
+        raise ValueError(f"MultiLabelMarginLoss target shape {y.shape} must equal the input "
+                         f"shape {x.shape}")
+    X, Y = x.reshape(-1, x.shape[-1]), y.reshape(-1, x.shape[-1])
+    N, C = X.shape
+    # the targets of a row are its entries before the first -1
+    valid = np.cumprod(Y != -1, axis=1).astype(bool)
+    if np.any(valid & ((Y < 0) | (Y >= C))):
+        raise ValueError(f"MultiLabelMarginLoss target entries must be -1 or in [0, {C - 1}]")
+    rows, cols = np.nonzero(valid)
+    labels = Y[rows, cols]
+    is_target = np.zeros((N, C), dtype=bool)
+    is_target[rows, labels] = True
+    # one hinge per (row, listed target j, non-target i); a target listed twice counts twice
+    z = 1 - X[rows, labels][:, None] + X[rows]                   # (listed targets, C)
+    active = (z > 0) & ~is_target[rows]
+    per = np.zeros(N, dtype=x.dtype)
+    np.add.at(per, rows, np.where(active, z, 0).sum(axis=1))
+    per /= C
+    slope = np.zeros((N, C), dtype=x.dtype)
+    np.add.at(slope, rows, active.astype(x.dtype))                # + on each non-target i
+    np.add.at(slope, (rows, labels), -active.sum(axis=1).astype(x.dtype))  # - on target j
+    slope /= C
+    per = per.reshape(x.shape[:-1])
+    loss = _reduce(per, reduction) if N or reduction == "none" else 0.0  # PyTorch: 0 for N = 0
+    return loss, {"slope": slope.reshape(x.shape), "reduction": reduction}
+
+
+def _multilabel_margin_backward(saved, grad_output=1.0):
+    slope = saved["slope"]
+    up = _upstream(grad_output, saved["reduction"], slope.shape[:-1], dtype=slope.dtype)
+    return slope * _insert_axis(up, -1)
+
+
+def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
+    r"""Margin ranking loss, as ``torch.nn.functional.margin_ranking_loss`` (see
+    :class:`dlcore.nn.MarginRankingLoss`).
+
+    Examples
+    --------
+    >>> margin_ranking_loss(np.array([2.0, 0.0]), np.array([1.0, 1.0]), np.array([1.0, 1.0]))
+    0.5
+    """
+    _check_reduction(reduction)
+    margin = _real("margin", margin, "MarginRankingLoss")
+    return _margin_ranking_forward(input1, input2, target, margin, reduction)[0]
+
+
+def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean"):
+    r"""Hinge embedding loss, as ``torch.nn.functional.hinge_embedding_loss`` (see
+    :class:`dlcore.nn.HingeEmbeddingLoss`).
+
+    Examples
+    --------
+    >>> hinge_embedding_loss(np.array([0.25, 3.0]), np.array([-1.0, 1.0]), reduction="none")
+    array([0.75, 3.  ])
+    """
+    _check_reduction(reduction)
+    margin = _real("margin", margin, "HingeEmbeddingLoss")
+    return _hinge_embedding_forward(input, target, margin, reduction)[0]
+
+
+def soft_margin_loss(input, target, reduction: str = "mean"):
+    r"""Soft margin loss :math:`\log(1 + e^{-y x})`, as ``torch.nn.functional.soft_margin_loss``
+    (see :class:`dlcore.nn.SoftMarginLoss`).
+
+    Examples
+    --------
+    >>> round(soft_margin_loss(np.array([0.0]), np.array([1.0])), 6)     # log 2
+    0.693147
+    """
+    _check_reduction(reduction)
+    return _soft_margin_forward(input, target, reduction)[0]
+
+
+def multilabel_margin_loss(input, target, reduction: str = "mean"):
+    r"""Multi-label hinge loss, as ``torch.nn.functional.multilabel_margin_loss`` (see
+    :class:`dlcore.nn.MultiLabelMarginLoss`).
+
+    Examples
+    --------
+    >>> x, y = np.array([[0.1, 0.2, 0.4, 0.8]]), np.array([[3, 0, -1, 1]])
+    >>> round(multilabel_margin_loss(x, y), 6)
+    0.85
+    """
+    _check_reduction(reduction)
+    return _multilabel_margin_forward(input, target, reduction)[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Likelihood losses: Poisson and Gaussian negative log-likelihood
+# ------------------------------------------------------------------------------------------
+
+def _check_flag(name, value, what):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _poisson_nll_forward(input, target, log_input, full, eps, reduction):
+    """Poisson negative log-likelihood (see :class:`dlcore.nn.PoissonNLLLoss`)."""
+    x = as_array("input", input)
+    y = as_array("target", target, dtype=x.dtype)
+    _broadcast("PoissonNLLLoss", input=x, target=y)
+    if log_input:
+        rate = np.exp(x)
+        per, slope = rate - y * x, rate - y
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):   # log(x + eps) as PyTorch
+            per, slope = x - y * np.log(x + eps), 1 - y / (x + eps)
+    if full:
+        big = y > 1
+        safe = np.where(big, y, 1)          # Stirling's term only where y > 1, as PyTorch
+        per = per + np.where(big, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe),
+                             0)
+    return _reduce(per, reduction), {"slope": np.broadcast_to(slope, per.shape).astype(x.dtype),
+                                     "shape": x.shape, "reduction": reduction}
+
+
+def _gaussian_var(var, x):
+    """``var`` shaped to broadcast against input ``x`` as PyTorch allows: the input's shape,
+    that shape with a last dimension of 1, or without its last dimension (one variance per
+    sample), or a Python number; anything else is a ValueError."""
+    if isinstance(var, numbers.Real) and not isinstance(var, bool):
+        return np.full((1,) * x.ndim, float(var), dtype=x.dtype)
+    v = as_array("var", var, dtype=x.dtype)
+    if v.shape != x.shape:
+        if v.shape == x.shape[:-1]:
+            v = v[..., None]                     # one variance per sample
+        elif not (v.ndim == x.ndim and v.shape[:-1] == x.shape[:-1] and v.shape[-1] == 1):
+            raise ValueError(f"GaussianNLLLoss var of shape {v.shape} is of incorrect size "
+                             f"for input of shape {x.shape}: expected {x.shape}, "
+                             f"{x.shape[:-1] + (1,)} or {x.shape[:-1]}")
+    if np.any(v < 0):
+        raise ValueError("GaussianNLLLoss var has negative entries")
+    return v
+
+
+def _gaussian_nll_forward(input, target, var, full, eps, reduction):
+    """Gaussian negative log-likelihood (see :class:`dlcore.nn.GaussianNLLLoss`)."""
+    x = as_array("input", input)
+    y = as_array("target", target, dtype=x.dtype)
+    _broadcast("GaussianNLLLoss", input=x, target=y)
+    v = _gaussian_var(var, x)
+    vc = np.maximum(v, x.dtype.type(eps))        # PyTorch clamps without autograd seeing it
+    d = x - y
+    per = 0.5 * (np.log(vc) + d * d / vc)
+    if full:
+        per = per + x.dtype.type(0.5 * np.log(2 * np.pi))
+    var_shape = None if isinstance(var, numbers.Real) else np.shape(var)
+    return _reduce(per, reduction), {"d_input": d / vc, "d_var": 0.5 * (1 / vc - d * d / vc ** 2),
+                                     "shape": per.shape, "input_shape": x.shape,
+                                     "v_shape": v.shape, "var_shape": var_shape,
+                                     "reduction": reduction}
+
+
+def _gaussian_nll_backward(saved, grad_output=1.0):
+    """Gradients ``(d input, d var)``; ``d var`` is None when ``var`` was a number."""
+    shape = saved["shape"]
+    up = _upstream(grad_output, saved["reduction"], shape, dtype=saved["d_input"].dtype)
+    d_input = _unbroadcast(np.broadcast_to(saved["d_input"] * up, shape), saved["input_shape"])
+    if saved["var_shape"] is None:
+        return d_input, None
+    d_var = _unbroadcast(np.broadcast_to(saved["d_var"] * up, shape), saved["v_shape"])
+    return d_input, d_var.reshape(saved["var_shape"])
+
+
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
+                     eps: float = 1e-8, reduction: str = "mean"):
+    r"""Poisson negative log-likelihood, as ``torch.nn.functional.poisson_nll_loss`` (see
+    :class:`dlcore.nn.PoissonNLLLoss`; PyTorch's deprecated ``size_average`` and ``reduce``
+    are not taken).
+
+    Examples
+    --------
+    >>> round(poisson_nll_loss(np.array([0.0]), np.array([2.0])), 6)     # e^0 - 2 * 0
+    1.0
+    """
+    _check_reduction(reduction)
+    log_input = _check_flag("log_input", log_input, "PoissonNLLLoss")
+    full = _check_flag("full", full, "PoissonNLLLoss")
+    eps = _real("eps", eps, "PoissonNLLLoss")
+    return _poisson_nll_forward(input, target, log_input, full, eps, reduction)[0]
+
+
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean"):
+    r"""Gaussian negative log-likelihood, as ``torch.nn.functional.gaussian_nll_loss`` (see
+    :class:`dlcore.nn.GaussianNLLLoss`).
+
+    Examples
+    --------
+    >>> round(gaussian_nll_loss(np.array([1.0]), np.array([0.0]), np.array([1.0])), 6)
+    0.5
+    """
+    _check_reduction(reduction)
+    full = _check_flag("full", full, "GaussianNLLLoss")
+    eps = _real("eps", eps, "GaussianNLLLoss")
+    return _gaussian_nll_forward(input, target, var, full, eps, reduction)[0]

@@ -7,7 +7,7 @@ A loss's ``forward(input, target)`` returns the loss (a float for ``reduction="m
 The maths lives in :mod:`dlcore.functional.loss`: each class checks its arguments once, in
 ``__init__``; ``forward`` calls the functional forward kernel and keeps the ``saved`` dict it
 returns; ``backward`` hands that dict to the matching backward kernel. The classes come in
-the order of that module: regression, binary, multi-class, margin.
+the order of that module: regression, binary, multi-class, margin, likelihood.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
            "MultiLabelSoftMarginLoss", "NLLLoss", "CrossEntropyLoss", "KLDivLoss",
-           "MultiMarginLoss", "CosineEmbeddingLoss"]
+           "MultiMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+           "SoftMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
 
 
 class _Loss(Module):
@@ -453,3 +454,184 @@ class CosineEmbeddingLoss(_Loss):
         """Gradients ``(d input1, d input2)``."""
         (saved,) = self._saved("saved")
         return F._cosine_embedding_backward(saved, grad_output)
+
+
+class _PairLoss(_Loss):
+    """A loss of ``forward(input1, input2, target)`` whose backward returns both gradients."""
+
+    def forward(self, input1, input2, target):
+        loss, saved = self._forward_kernel(input1, input2, target, *self._args())
+        self._save(saved=saved)
+        return loss
+
+
+class MarginRankingLoss(_PairLoss):
+    r"""Margin ranking loss, as ``torch.nn.MarginRankingLoss``: for scores :math:`x_1, x_2`
+    and :math:`y \in \{1, -1\}` (:math:`x_1` should rank higher when :math:`y = 1`),
+
+    .. math:: \ell_n = \max(0,\ -y_n (x_{1,n} - x_{2,n}) + \text{margin}).
+
+    The three inputs have the same number of dimensions and broadcast. ``backward`` returns
+    ``(d input1, d input2)`` = :math:`(-y, y)` where the hinge is active, *including* the kink
+    (PyTorch's ``clamp_min`` passes the gradient at 0).
+
+    Examples
+    --------
+    >>> loss = MarginRankingLoss(margin=1.0)
+    >>> loss(np.array([2.0, 0.0]), np.array([1.0, 1.0]), np.array([1.0, -1.0]))
+    0.0
+    """
+
+    _forward_kernel = staticmethod(F._margin_ranking_forward)
+    _backward_kernel = staticmethod(F._margin_ranking_backward)
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = F._real("margin", margin, "MarginRankingLoss")
+
+    def _args(self):
+        return self.margin, self.reduction
+
+
+class HingeEmbeddingLoss(_Loss):
+    r"""Hinge embedding loss, as ``torch.nn.HingeEmbeddingLoss``: for a distance-like input
+    :math:`x` and :math:`y \in \{1, -1\}`,
+
+    .. math::
+        \ell_n = \begin{cases} x_n & y_n = 1 \\ \max(0, \text{margin} - x_n) & y_n = -1
+        \end{cases}
+
+    (for other targets PyTorch adds both terms; so does dlcore). Gradient: 1 for
+    :math:`y = 1`; :math:`-1` for :math:`y = -1` while :math:`x \le \text{margin}` (the kink
+    included, as in PyTorch). Input and target broadcast.
+
+    Examples
+    --------
+    >>> HingeEmbeddingLoss(reduction="none")(np.array([0.25, 3.0]), np.array([-1.0, 1.0]))
+    array([0.75, 3.  ])
+    """
+
+    _forward_kernel = staticmethod(F._hinge_embedding_forward)
+    _backward_kernel = staticmethod(F._slope_backward)
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = F._real("margin", margin, "HingeEmbeddingLoss")
+
+    def _args(self):
+        return self.margin, self.reduction
+
+
+class SoftMarginLoss(_Loss):
+    r"""Soft margin (logistic) loss for :math:`y \in \{1, -1\}`, as ``torch.nn.SoftMarginLoss``:
+    :math:`\ell_n = \log(1 + e^{-y_n x_n})`, gradient :math:`-y_n \sigma(-y_n x_n)`.
+
+    Computed as a stable softplus: where PyTorch's ``log1p(exp(.))`` overflows to inf
+    (:math:`-y x \gtrsim 710` in float64) dlcore returns the finite value :math:`-y x`.
+
+    Examples
+    --------
+    >>> round(SoftMarginLoss()(np.array([0.0, 800.0]), np.array([1.0, 1.0])), 6)
+    0.346574
+    """
+
+    _forward_kernel = staticmethod(F._soft_margin_forward)
+    _backward_kernel = staticmethod(F._slope_backward)
+
+    def _args(self):
+        return (self.reduction,)
+
+
+class MultiLabelMarginLoss(_Loss):
+    r"""Multi-label hinge loss, as ``torch.nn.MultiLabelMarginLoss``.
+
+    Input ``(N, C)`` or ``(C,)`` scores; the target has the same shape and lists each row's
+    classes, ended by the first -1 (later entries are ignored). With :math:`T_n` that list:
+
+    .. math::
+        \ell_n = \frac{1}{C} \sum_{j \in T_n} \sum_{i \notin T_n}
+        \max(0,\ 1 - (x_{n, j} - x_{n, i})).
+
+    A class listed twice counts twice, as in PyTorch; at a shortfall of exactly 0 the
+    gradient is 0. An empty batch gives loss 0 for ``"mean"`` (PyTorch returns an
+    uninitialised scalar, about 1e-310).
+
+    Examples
+    --------
+    >>> round(MultiLabelMarginLoss()(np.array([[0.1, 0.2, 0.4, 0.8]]), np.array([[3, 0, -1, 1]])), 6)
+    0.85
+    """
+
+    _forward_kernel = staticmethod(F._multilabel_margin_forward)
+    _backward_kernel = staticmethod(F._multilabel_margin_backward)
+
+    def _args(self):
+        return (self.reduction,)
+
+
+class PoissonNLLLoss(_Loss):
+    r"""Poisson negative log-likelihood of counts :math:`y` for a rate given by the input, as
+    ``torch.nn.PoissonNLLLoss`` (its deprecated ``size_average`` and ``reduce`` are not taken).
+
+    ``log_input=True``: the input is :math:`\log\lambda` and :math:`\ell = e^x - y x`;
+    ``False``: the input is :math:`\lambda` and :math:`\ell = x - y \log(x + \epsilon)`.
+    ``full=True`` adds Stirling's approximation of :math:`\log y!`,
+    :math:`y \log y - y + \tfrac12 \log(2\pi y)`, where :math:`y > 1`. Input and target
+    broadcast; backward returns the input gradient.
+
+    Examples
+    --------
+    >>> round(PoissonNLLLoss()(np.array([0.0]), np.array([2.0])), 6)
+    1.0
+    """
+
+    _forward_kernel = staticmethod(F._poisson_nll_forward)
+    _backward_kernel = staticmethod(F._slope_backward)
+
+    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8,
+                 reduction: str = "mean"):
+        super().__init__(reduction)
+        self.log_input = F._check_flag("log_input", log_input, "PoissonNLLLoss")
+        self.full = F._check_flag("full", full, "PoissonNLLLoss")
+        self.eps = F._real("eps", eps, "PoissonNLLLoss")
+
+    def _args(self):
+        return self.log_input, self.full, self.eps, self.reduction
+
+
+class GaussianNLLLoss(_Loss):
+    r"""Gaussian negative log-likelihood with a predicted variance, as
+    ``torch.nn.GaussianNLLLoss``: ``forward(input, target, var)``,
+
+    .. math:: \ell_n = \tfrac12\left(\log v_n + \frac{(x_n - y_n)^2}{v_n}\right)
+              \ (+\ \tfrac12\log 2\pi \text{ if full}),\qquad v_n = \max(\text{var}_n, \epsilon).
+
+    ``var`` has the input's shape, that shape with a last dimension of 1, or that shape
+    without its last dimension (one variance per sample), or is a number. As in PyTorch the
+    clamp is invisible to the gradient: every entry of ``var`` gets
+    :math:`\tfrac12(1/v - (x - y)^2/v^2)`, clamped or not. ``backward`` returns
+    ``(d input, d var)`` (``d var`` is None for a number).
+
+    Examples
+    --------
+    >>> loss = GaussianNLLLoss()
+    >>> round(loss(np.array([1.0]), np.array([0.0]), np.array([1.0])), 6)
+    0.5
+    >>> loss.backward()
+    (array([1.]), array([0.]))
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.full = F._check_flag("full", full, "GaussianNLLLoss")
+        self.eps = F._real("eps", eps, "GaussianNLLLoss")
+
+    def forward(self, input, target, var):
+        loss, saved = F._gaussian_nll_forward(input, target, var, self.full, self.eps,
+                                              self.reduction)
+        self._save(saved=saved)
+        return loss
+
+    def backward(self, grad_output=1.0):
+        (saved,) = self._saved("saved")
+        return F._gaussian_nll_backward(saved, grad_output)
