@@ -26,7 +26,8 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosin
                    l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss,
                    multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
                    poisson_nll_loss, smooth_l1_loss, soft_margin_loss)
-from .normalization import batch_norm, group_norm, layer_norm
+from .normalization import (batch_norm, group_norm, instance_norm, layer_norm,
+                            local_response_norm, rms_norm)
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d
 from .vision import cat, interpolate
@@ -46,7 +47,7 @@ __all__ = [
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d",
     # normalization
-    "batch_norm", "layer_norm", "group_norm",
+    "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
     # conv, pooling
     "conv2d", "max_pool2d", "avg_pool2d",
     # padding

@@ -1,5 +1,6 @@
-r"""Normalisation maths: batch, layer and group normalisation, forward and backward (the
-normalisation functions of ``torch.nn.functional``). The normal density chapter 7 derives is
+r"""Normalisation maths: batch, layer, group, instance and RMS normalisation and local
+response normalisation, forward and backward (the normalisation functions of
+``torch.nn.functional``). The normal density chapter 7 derives is
 in :mod:`dlcore.maths.gaussian`.
 
 All three normalisations share one core. Over a set of axes :math:`A` holding :math:`m` values,
@@ -41,7 +42,8 @@ import numpy as np
 
 from ..checks import as_array, check_int, check_range
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "normalize", "normalize_backward"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
+           "local_response_norm", "normalize", "normalize_backward", "rms_norm_backward"]
 
 
 
@@ -410,3 +412,165 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     array([[-1.,  1., -1.,  1.]])
     """
     return _group_norm_forward(input, num_groups, weight, bias, eps)[0]
+
+
+# -- RMS norm ----------------------------------------------------------------------------------
+def _rms_norm_forward(input, normalized_shape, weight, eps):
+    r"""RMS norm; returns ``(y, x_hat, rstd, axes)`` with :math:`\hat x = x\,\mathrm{rstd}`."""
+    x = as_array("input", input)
+    shape = _as_shape(normalized_shape)
+    k = len(shape)
+    if x.ndim < k or x.shape[x.ndim - k:] != shape:
+        raise ValueError(f"rms_norm normalized_shape={shape} expects an input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got shape {x.shape}")
+    if weight is not None and np.shape(weight) != shape:
+        raise ValueError(f"rms_norm weight has shape {np.shape(weight)}, expected "
+                         f"normalized_shape {shape}")
+    eps = float(np.finfo(x.dtype).eps) if eps is None else _check_eps(eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    rstd = 1.0 / np.sqrt(np.mean(x * x, axis=axes, keepdims=True) + x.dtype.type(eps))
+    x_hat = x * rstd
+    return (x_hat if weight is None else x_hat * weight), x_hat, rstd, axes
+
+
+def rms_norm_backward(grad_x_hat, x_hat, rstd, axes):
+    r"""Gradient through :math:`\hat x = x / \sqrt{\overline{x^2} + \epsilon}`:
+    :math:`\mathrm{rstd}\,(g - \hat x\,\overline{g \hat x})` (no mean path: nothing is
+    subtracted).
+
+    Examples
+    --------
+    >>> x_hat, rstd = np.array([[1.0, -1.0]]), np.array([[1.0]])
+    >>> rms_norm_backward(np.array([[1.0, -1.0]]), x_hat, rstd, axes=(1,))  # along x: 0
+    array([[0., 0.]])
+    """
+    out = x_hat * np.mean(grad_x_hat * x_hat, axis=axes, keepdims=True)
+    np.subtract(grad_x_hat, out, out=out)
+    out *= rstd
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    r"""Root-mean-square normalisation, as ``torch.nn.functional.rms_norm``
+    (Zhang and Sennrich, 2019): :math:`y = \gamma \odot x / \sqrt{\overline{x^2} + \epsilon}`
+    over the trailing ``normalized_shape`` axes; layer norm without the centring and the
+    bias. ``eps=None`` takes the machine epsilon of the input's dtype, as PyTorch does.
+
+    Examples
+    --------
+    >>> rms_norm(np.array([[3.0, -4.0]]), 2, eps=0.0).round(6)    # RMS = sqrt(12.5)
+    array([[ 0.848528, -1.131371]])
+    """
+    return _rms_norm_forward(input, normalized_shape, weight, eps)[0]
+
+
+# -- instance norm -----------------------------------------------------------------------------
+def _instance_norm_forward(input, running_mean, running_var, weight, bias, use_input_stats,
+                           momentum, eps):
+    """Instance norm on an ``(N, C, *)`` input; returns ``(y, x_hat, rstd)`` and updates the
+    running statistics in place when they are given and the instance statistics are used."""
+    x = as_array("input", input)
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm input must have shape (N, C, *spatial), got {x.shape}")
+    c = x.shape[1]
+    weight = _optional_vector("weight", weight, c, "instance_norm")
+    bias = _optional_vector("bias", bias, c, "instance_norm")
+    shape, spatial = _channel_shape(x.ndim), tuple(range(2, x.ndim))
+    eps = _check_eps(eps)
+    if use_input_stats:
+        m = math.prod(x.shape[2:])
+        if m <= 1:
+            raise ValueError("Expected more than 1 spatial element when training, got input "
+                             f"size {x.shape}")
+        x_hat, mean, var, rstd = normalize(x, spatial, eps)
+        if running_mean is not None and momentum and len(x):
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.reshape(len(x), c).mean(axis=0)
+        if running_var is not None and momentum and len(x):
+            running_var *= 1 - momentum
+            running_var += momentum * (var.reshape(len(x), c) * (m / (m - 1))).mean(axis=0)
+    else:
+        rstd = (1.0 / np.sqrt(running_var + eps)).reshape(shape).astype(x.dtype)
+        x_hat = (x - running_mean.reshape(shape)) * rstd
+    y = x_hat if weight is None else x_hat * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y, x_hat, rstd
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
+    r"""Instance normalisation, as ``torch.nn.functional.instance_norm``: each (sample,
+    channel) of an ``(N, C, *)`` input is standardised over its spatial positions
+    (``group_norm`` with one channel per group, without the per-sample pooling). With
+    ``use_input_stats=False`` the running statistics are used instead; with it, given
+    running buffers are updated in place by ``momentum`` towards the batch averages of the
+    instance means and *unbiased* variances.
+
+    Examples
+    --------
+    >>> instance_norm(np.array([[[1.0, 3.0], [0.0, 10.0]]]), eps=0.0)
+    array([[[-1.,  1.],
+            [-1.,  1.]]])
+    """
+    return _instance_norm_forward(input, running_mean, running_var, weight, bias,
+                                  use_input_stats, momentum, eps)[0]
+
+
+# -- local response norm -------------------------------------------------------------------------
+def _window_sum(a, before, after):
+    r""":math:`s_c = \sum_{c' = c - \text{before}}^{c + \text{after}} a_{c'}` along axis 1, zero
+    outside the channels."""
+    c = a.shape[1]
+    padded = np.zeros(a.shape[:1] + (c + before + after,) + a.shape[2:], dtype=a.dtype)
+    padded[:, before:before + c] = a
+    out = np.zeros_like(a)
+    for offset in range(before + after + 1):
+        out += padded[:, offset:offset + c]
+    return out
+
+
+def _local_response_norm_forward(input, size, alpha, beta, k):
+    """LRN; returns ``(y, saved)`` with what :func:`_local_response_norm_backward` needs."""
+    x = as_array("input", input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm expects an input of 3 or more dimensions "
+                         f"(N, C, *), got shape {x.shape}")
+    size = check_int("size", size, minimum=1)
+    alpha, beta, k = (check_range(n, v, what="local_response_norm")
+                      for n, v in (("alpha", alpha), ("beta", beta), ("k", k)))
+    before, after = size // 2, (size - 1) // 2
+    denom = _window_sum(x * x, before, after) * x.dtype.type(alpha / size) + x.dtype.type(k)
+    scale = denom ** -beta
+    return x * scale, {"x": x, "denom": denom, "scale": scale, "window": (before, after),
+                       "coef": 2 * alpha * beta / size}
+
+
+def _local_response_norm_backward(saved, grad_out):
+    r""":math:`\partial L/\partial x_j = g_j D_j^{-\beta} - \frac{2\alpha\beta}{n} x_j
+    \sum_{c:\, j \in W(c)} g_c x_c D_c^{-\beta - 1}` (the window reflected: :math:`j \in
+    W(c)` iff :math:`c` is within ``after`` channels before :math:`j` or ``before`` after)."""
+    x, denom, scale = saved["x"], saved["denom"], saved["scale"]
+    before, after = saved["window"]
+    inner = _window_sum(grad_out * x * scale / denom, after, before)
+    return grad_out * scale - x.dtype.type(saved["coef"]) * x * inner
+
+
+def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0):
+    r"""Local response normalisation across channels, as
+    ``torch.nn.functional.local_response_norm`` (Krizhevsky et al., 2012):
+
+    .. math:: y_c = x_c \Big(k + \frac{\alpha}{n} \sum_{c' \in W(c)} x_{c'}^2\Big)^{-\beta},
+
+    with the window :math:`W(c)` of :math:`n` = ``size`` channels from
+    :math:`c - \lfloor n/2 \rfloor` to :math:`c + \lfloor (n-1)/2 \rfloor` (zero beyond
+    the edges; the divisor stays :math:`n`, as in PyTorch's average pool).
+
+    Examples
+    --------
+    >>> local_response_norm(np.array([[[2.0], [0.0]]]), size=2, alpha=1.0, beta=1.0, k=1.0)
+    array([[[0.66666667],
+            [0.        ]]])
+    """
+    return _local_response_norm_forward(input, size, alpha, beta, k)[0]

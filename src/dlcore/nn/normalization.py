@@ -1,4 +1,5 @@
-r"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm``.
+r"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``,
+``RMSNorm``, ``InstanceNorm1d``, ``InstanceNorm2d`` and ``LocalResponseNorm``.
 
 The forward maths is in :mod:`dlcore.functional.normalization`. Layer and group norm keep
 :math:`\hat x` and :math:`1/\sqrt{\sigma^2 + \epsilon}` and run the compact backward pass
@@ -20,16 +21,21 @@ axes. When batch norm uses its running statistics (evaluation mode) they are con
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..checks import as_array, check_int, check_range
 from ..functional.normalization import (_as_shape, _batch_norm_backward, _batch_norm_forward,
                                         _channel_shape, _check_values_per_channel,
-                                        _group_norm_forward, _layer_norm_forward,
-                                        normalize_backward)
+                                        _group_norm_forward, _instance_norm_forward,
+                                        _layer_norm_forward, _local_response_norm_backward,
+                                        _local_response_norm_forward, _rms_norm_forward,
+                                        normalize_backward, rms_norm_backward)
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNorm1d",
+           "InstanceNorm2d", "LocalResponseNorm"]
 
 
 def _affine_parameters(module, shape, affine, bias, dtype):
@@ -90,11 +96,9 @@ _BATCH_NORM_PARAMETERS = r"""Parameters
 """
 
 
-class _BatchNorm(Module):
-    """Shared code of ``BatchNorm1d`` and ``BatchNorm2d`` (they differ only in input rank)."""
-
-    _ranks: tuple = ()
-    _layout: str = ""
+class _ChannelStatsNorm(Module):
+    """Arguments, parameters and running-statistics buffers shared by batch and instance
+    norm (per-channel ``weight``/``bias``, ``running_mean``/``running_var``)."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, *, bias: bool = True,
@@ -127,6 +131,13 @@ class _BatchNorm(Module):
             self.weight.data[...] = 1.0
         if self.bias is not None:
             self.bias.data[...] = 0.0
+
+
+class _BatchNorm(_ChannelStatsNorm):
+    """Shared code of ``BatchNorm1d`` and ``BatchNorm2d`` (they differ only in input rank)."""
+
+    _ranks: tuple = ()
+    _layout: str = ""
 
     def _check_input(self, x: np.ndarray) -> None:
         name = f"{type(self).__name__}({self.num_features})"
@@ -344,3 +355,169 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    r"""Root-mean-square normalisation over the trailing ``normalized_shape`` dimensions, as
+    ``torch.nn.RMSNorm``: :math:`y = \gamma \odot x / \sqrt{\overline{x^2} + \epsilon}`.
+
+    No centring and no bias (the T5/LLaMA normalisation); ``eps=None`` takes the machine
+    epsilon of the input's dtype. Backward: :math:`\partial L/\partial x = \mathrm{rstd}\,
+    (g - \hat x\,\overline{g \hat x})` with :math:`g = \gamma G`, and
+    :math:`\partial L/\partial\gamma = \sum G \odot \hat x`.
+
+    Examples
+    --------
+    >>> RMSNorm(2, eps=0.0)(np.array([[3.0, -4.0]])).round(6)
+    array([[ 0.848528, -1.131371]])
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine: bool = True, *,
+                 dtype=np.float64):
+        super().__init__()
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps = None if eps is None else check_range("eps", eps, 0.0)
+        self.elementwise_affine = bool(elementwise_affine)
+        _affine_parameters(self, self.normalized_shape, self.elementwise_affine, False, dtype)
+        del self.bias
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1.0
+
+    def forward(self, x):
+        y, x_hat, rstd, axes = _rms_norm_forward(x, self.normalized_shape, _data(self.weight),
+                                                 self.eps)
+        self._save(x_hat=x_hat, rstd=rstd, axes=axes)
+        return y
+
+    def backward(self, grad_out):
+        x_hat, rstd, axes = self._saved("x_hat", "rstd", "axes")
+        grad_out = _grad_like(self, grad_out, x_hat)
+        g = grad_out
+        if self.weight is not None:
+            lead = tuple(range(x_hat.ndim - len(axes)))
+            self.weight.accumulate((grad_out * x_hat).sum(axis=lead))
+            g = grad_out * self.weight.data
+        return rms_norm_backward(g, x_hat, rstd, axes)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class _InstanceNorm(_ChannelStatsNorm):
+    r"""Instance normalisation: every (sample, channel) standardised over its positions.
+
+    Defaults as PyTorch: no affine, no running statistics. With ``track_running_stats`` the
+    running mean and variance (of the instance statistics, unbiased variance, averaged over
+    the batch) are updated in training and used in evaluation; ``num_batches_tracked`` is
+    kept but, as in PyTorch, not incremented, and ``momentum=None`` leaves the running
+    statistics unchanged. Unbatched input (without the N axis) is accepted. With
+    ``affine=False`` a channel count different from ``num_features`` only warns, as in
+    PyTorch (the statistics do not depend on it).
+    """
+
+    _spatial_dims = None
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = False,
+                 track_running_stats: bool = False, *, bias: bool = True, dtype=np.float64):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, bias=bias,
+                         dtype=dtype)
+
+    def forward(self, x):
+        x = as_array("input", x)
+        d = self._spatial_dims
+        if x.ndim not in (d + 1, d + 2):
+            raise ValueError(f"{type(self).__name__} expects a {d + 2}-D (N, C, ...) or "
+                             f"{d + 1}-D unbatched input, got shape {x.shape}")
+        unbatched = x.ndim == d + 1
+        x4 = x[None] if unbatched else x
+        c = x4.shape[1]
+        if c != self.num_features:
+            if self.affine or self.track_running_stats:
+                raise ValueError(f"expected input's size at dim={1 - unbatched} to match "
+                                 f"num_features ({self.num_features}), but got: {c}.")
+            warnings.warn("input's size at dim=1 does not match num_features; it is not used "
+                          "because affine=False", UserWarning, stacklevel=2)
+        use_input_stats = self.training or not self.track_running_stats
+        y, x_hat, rstd = _instance_norm_forward(
+            x4, self.running_mean, self.running_var, _data(self.weight), _data(self.bias),
+            use_input_stats, self.momentum, self.eps)
+        self._save(x_hat=x_hat, rstd=rstd, batch_stats=use_input_stats, unbatched=unbatched)
+        return y[0] if unbatched else y
+
+    def backward(self, grad_out):
+        x_hat, rstd, batch_stats, unbatched = self._saved("x_hat", "rstd", "batch_stats",
+                                                          "unbatched")
+        grad_out = as_array("grad_out", grad_out)
+        grad_out = _grad_like(self, grad_out[None] if unbatched else grad_out, x_hat)
+        spatial = tuple(range(2, x_hat.ndim))
+        g = _accumulate_affine(self, grad_out, x_hat, (0,) + spatial, _channel_shape(x_hat.ndim))
+        grad = normalize_backward(g, x_hat, rstd, spatial) if batch_stats else g * rstd
+        return grad[0] if unbatched else grad
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    r"""Instance normalisation of ``(N, C, L)`` or ``(C, L)`` input, as
+    ``torch.nn.InstanceNorm1d``; equal to ``GroupNorm(C, C)`` per sample when untracked.
+
+    Examples
+    --------
+    >>> InstanceNorm1d(2, eps=0.0)(np.array([[[1.0, 3.0], [0.0, 10.0]]]))
+    array([[[-1.,  1.],
+            [-1.,  1.]]])
+    """
+
+    _spatial_dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    r"""Instance normalisation of ``(N, C, H, W)`` or ``(C, H, W)`` input, as
+    ``torch.nn.InstanceNorm2d`` (style transfer's normalisation: each image's channel
+    statistics, its "style", are removed).
+
+    Examples
+    --------
+    >>> InstanceNorm2d(1, eps=0.0)(np.array([[[[1.0, 3.0]]]]))
+    array([[[[-1.,  1.]]]])
+    """
+
+    _spatial_dims = 2
+
+
+class LocalResponseNorm(Module):
+    r"""Local response normalisation across neighbouring channels, as
+    ``torch.nn.LocalResponseNorm`` (AlexNet's normaliser; see
+    :func:`dlcore.functional.normalization.local_response_norm`). No parameters.
+
+    Examples
+    --------
+    >>> m = LocalResponseNorm(2, alpha=1.0, beta=1.0, k=1.0)
+    >>> m(np.array([[[2.0], [0.0]]]))
+    array([[[0.66666667],
+            [0.        ]]])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size = check_int("size", size, minimum=1)
+        self.alpha, self.beta, self.k = (check_range(n, v, what="LocalResponseNorm")
+                                         for n, v in (("alpha", alpha), ("beta", beta), ("k", k)))
+
+    def forward(self, x):
+        y, saved = _local_response_norm_forward(x, self.size, self.alpha, self.beta, self.k)
+        self._save(saved=saved)
+        return y
+
+    def backward(self, grad_out):
+        (saved,) = self._saved("saved")
+        return _local_response_norm_backward(saved, _grad_like(self, grad_out, saved["x"]))
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
