@@ -30,7 +30,7 @@ from .normalization import (batch_norm, group_norm, instance_norm, layer_norm,
                             local_response_norm, rms_norm)
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d
-from .vision import cat, interpolate
+from .vision import cat, interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     # activation
@@ -53,5 +53,5 @@ __all__ = [
     # padding
     "pad",
     # attention, vision
-    "scaled_dot_product_attention", "interpolate", "cat",
+    "scaled_dot_product_attention", "interpolate", "cat", "pixel_shuffle", "pixel_unshuffle",
 ]

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..checks import as_array, check_int
 
-__all__ = ["interpolate", "interpolate_indices", "interpolate_backward", "cat", "cat_backward"]
+__all__ = ["interpolate", "interpolate_indices", "interpolate_backward", "cat", "cat_backward",
+           "pixel_shuffle", "pixel_unshuffle"]
 
 _MODES = ("nearest",)
 
@@ -234,3 +235,55 @@ def cat_backward(grad_output, sizes, dim: int = 0):
         raise ValueError(f"cat_backward grad_output has {g.shape[axis]} entries along dim "
                          f"{dim}, but the inputs' sizes {list(sizes)} add up to {sum(sizes)}")
     return tuple(np.split(g, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def _pixel_args(input, factor, name):
+    x = as_array("input", input)
+    r = check_int(name, factor, minimum=1)
+    if x.ndim < 3:
+        raise ValueError(f"pixel shuffling needs an input of shape (*, C, H, W), got shape "
+                         f"{x.shape}")
+    return x, r
+
+
+def pixel_shuffle(input, upscale_factor: int):
+    r"""Rearrange ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)``, as
+    ``torch.nn.functional.pixel_shuffle`` (the sub-pixel convolution's upsampling, Shi et al.,
+    2016): output pixel :math:`(c, h r + i, w r + j)` is input channel :math:`c r^2 + i r + j`
+    at :math:`(h, w)`. A pure permutation, so its backward is :func:`pixel_unshuffle`.
+
+    Examples
+    --------
+    >>> pixel_shuffle(np.arange(4.0).reshape(1, 4, 1, 1), 2)[0, 0]
+    array([[0., 1.],
+           [2., 3.]])
+    """
+    x, r = _pixel_args(input, upscale_factor, "upscale_factor")
+    *lead, c, h, w = x.shape
+    if c % (r * r):
+        raise ValueError(f"pixel_shuffle expects its channel count ({c}) to be divisible by "
+                         f"upscale_factor**2 = {r * r}")
+    k = len(lead)
+    y = x.reshape(*lead, c // (r * r), r, r, h, w)
+    y = y.transpose(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor: int):
+    r"""The inverse of :func:`pixel_shuffle`: ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)``,
+    as ``torch.nn.functional.pixel_unshuffle``.
+
+    Examples
+    --------
+    >>> pixel_unshuffle(np.arange(4.0).reshape(1, 1, 2, 2), 2)[0, :, 0, 0]
+    array([0., 1., 2., 3.])
+    """
+    x, r = _pixel_args(input, downscale_factor, "downscale_factor")
+    *lead, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError(f"pixel_unshuffle expects height ({h}) and width ({w}) to be "
+                         f"divisible by downscale_factor = {r}")
+    k = len(lead)
+    y = x.reshape(*lead, c, h // r, r, w // r, r)
+    y = y.transpose(*range(k), k, k + 2, k + 4, k + 1, k + 3)
+    return y.reshape(*lead, c * r * r, h // r, w // r)

@@ -34,7 +34,7 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LockedDropout, LSTMCell, RNNCell, lock
 from .sparse import Embedding
 from .transformer import (TransformerEncoder, TransformerEncoderLayer,
                           generate_square_subsequent_mask)
-from .upsampling import Upsample
+from .upsampling import PixelShuffle, PixelUnshuffle, Upsample
 
 __all__ = [
     # module, linear
@@ -49,7 +49,8 @@ __all__ = [
     # conv, pooling, dropout, normalization, upsampling, concat
     "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNorm1d",
-    "InstanceNorm2d", "LocalResponseNorm", "Upsample", "Concat",
+    "InstanceNorm2d", "LocalResponseNorm", "Upsample", "PixelShuffle", "PixelUnshuffle",
+    "Concat",
     # padding
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",

@@ -1,4 +1,5 @@
-r"""Nearest-neighbour upsampling as a layer: ``Upsample``, the counterpart of ``torch.nn.Upsample``.
+r"""Upsampling layers: ``Upsample`` (nearest neighbour, the counterpart of ``torch.nn.Upsample``)
+and the pixel-shuffle permutations ``PixelShuffle`` and ``PixelUnshuffle``.
 
 The maths (which input pixel each output pixel copies, and the backward that sums the
 gradient over each copied block) lives in :mod:`dlcore.functional.vision`.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functional.vision import _check, interpolate_backward, interpolate_indices
+from ..checks import as_array, check_int
+from ..functional.vision import (_check, interpolate_backward, interpolate_indices,
+                                 pixel_shuffle, pixel_unshuffle)
 from .module import Module
 
-__all__ = ["Upsample"]
+__all__ = ["Upsample", "PixelShuffle", "PixelUnshuffle"]
 
 
 class Upsample(Module):
@@ -75,3 +78,66 @@ class Upsample(Module):
         what = f"size={self.size}" if self.size is not None else \
             f"scale_factor={self.scale_factor}"
         return f"{what}, mode='{self.mode}'"
+
+
+class PixelShuffle(Module):
+    r"""``(*, C r^2, H, W) -> (*, C, H r, W r)``, as ``torch.nn.PixelShuffle``: the
+    upsampling step of a sub-pixel convolution (a convolution to :math:`C r^2` channels, then
+    this permutation), an alternative to transposed convolution without its checkerboard
+    overlap. Backward is :func:`~dlcore.functional.vision.pixel_unshuffle` of the gradient.
+
+    Examples
+    --------
+    >>> PixelShuffle(2)(np.zeros((1, 8, 3, 3))).shape
+    (1, 2, 6, 6)
+    """
+
+    def __init__(self, upscale_factor: int):
+        super().__init__()
+        self.upscale_factor = check_int("upscale_factor", upscale_factor, minimum=1)
+
+    def forward(self, x):
+        y = pixel_shuffle(x, self.upscale_factor)
+        self._save(shape=y.shape)
+        return y
+
+    def backward(self, grad_out):
+        (shape,) = self._saved("shape")
+        return pixel_unshuffle(_grad(grad_out, shape), self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    r"""``(*, C, H r, W r) -> (*, C r^2, H, W)``, as ``torch.nn.PixelUnshuffle`` (the inverse of
+    :class:`PixelShuffle`; backward shuffles the gradient).
+
+    Examples
+    --------
+    >>> PixelUnshuffle(2)(np.zeros((1, 2, 6, 6))).shape
+    (1, 8, 3, 3)
+    """
+
+    def __init__(self, downscale_factor: int):
+        super().__init__()
+        self.downscale_factor = check_int("downscale_factor", downscale_factor, minimum=1)
+
+    def forward(self, x):
+        y = pixel_unshuffle(x, self.downscale_factor)
+        self._save(shape=y.shape)
+        return y
+
+    def backward(self, grad_out):
+        (shape,) = self._saved("shape")
+        return pixel_shuffle(_grad(grad_out, shape), self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
+
+
+def _grad(grad_out, shape):
+    g = as_array("grad_out", grad_out)
+    if g.shape != shape:
+        raise ValueError(f"grad_out shape {g.shape} does not match the output shape {shape}")
+    return g
