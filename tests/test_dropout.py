@@ -455,3 +455,40 @@ def test_mc_band_explorer_band_is_mean_plus_minus_two_std():
     top = ex.artists["band"].get_paths()[0].vertices[:241, 1]
     close(top, mean[:, 0] + 2 * std[:, 0], rtol=1e-6, atol=1e-9)
     assert fastest_callback_ms(ex, "samples", [10, 20, 30]) < 50
+
+
+def test_mc_band_explorer_with_tau_adds_the_noise_variance_and_reports_x3():
+    # The chapter's predictive sd includes 1/tau; a band of the model part alone is narrower
+    # and was drawn without saying so. With tau the band is mean +- 2 sqrt(spread^2 + 1/tau),
+    # and the status line reports sigma at x = 3 (what the exercise asks about).
+    from dlcore.book.widgets.dropout import fit_mc_regression, mc_band_explorer
+
+    model, x, y = fit_mc_regression(epochs=20)
+    tau = 25.0
+    ex = mc_band_explorer(model, x, y, max_samples=40, rng=3, tau=tau)
+    ex.controls["samples"].value = 25
+    grid = np.linspace(-3.0, 3.0, 241)[:, None]
+    mean, std = mc_predict(model, grid, 25, rng=3)
+    full = np.sqrt(std[:, 0] ** 2 + 1 / tau)
+    top = ex.artists["band"].get_paths()[0].vertices[:241, 1]
+    close(top, mean[:, 0] + 2 * full, rtol=1e-6, atol=1e-9)
+    assert f"sigma at x = 3 {full[-1]:.3f}" in ex.status.value
+    assert "1/tau" in ex.status.value
+    plain = mc_band_explorer(model, x, y, max_samples=40, rng=3)
+    plain.controls["samples"].value = 25
+    assert "model part only" in plain.status.value
+    assert f"sigma at x = 3 {std[-1, 0]:.3f}" in plain.status.value
+    with pytest.raises(ValueError, match="tau must be a positive"):
+        mc_band_explorer(model, x, y, max_samples=5, tau=0.0)
+
+
+def test_mask_explorer_colour_scale_does_not_saturate():
+    # the output colour scale must reach the largest survivor value, 1/(1 - p_max)
+    from dlcore.book.widgets.dropout import mask_explorer
+
+    ex = mask_explorer()
+    p_max = ex.controls["p"].max
+    ex.controls["p"].value = p_max
+    out = np.asarray(ex.artists["output"].get_array())
+    assert ex.artists["output"].get_clim()[1] >= out.max() - 1e-12
+    assert out.max() > 4  # the old fixed scale (vmax = 4) saturated here

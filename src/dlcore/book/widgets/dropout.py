@@ -80,7 +80,8 @@ def mask_explorer(digit_index: int = 0) -> Explorer:
     fig, axes = figure(ncols=3, width=6.0, height=2.2)
     axes[0].imshow(image, cmap="gray_r", vmin=0, vmax=1)
     mask_im = axes[1].imshow(np.ones_like(image), cmap="gray_r", vmin=0, vmax=1)
-    out_im = axes[2].imshow(image, cmap="magma_r", vmin=0, vmax=4)
+    # the largest survivor value on the slider, 1/(1 - 0.9) = 10: no p saturates the scale
+    out_im = axes[2].imshow(image, cmap="magma_r", vmin=0, vmax=10)
     for ax, name in zip(axes, ["input digit", "keep mask (black = kept)", "dropout output"]):
         ax.set(title=name, xticks=[], yticks=[])
     fig.colorbar(out_im, ax=axes[2], shrink=0.8)
@@ -132,16 +133,35 @@ def fit_mc_regression(p: float = 0.2, hidden: int = 128, epochs: int = 400, rng=
     return model, x, y
 
 
-def mc_band_explorer(model, x_train, y_train, max_samples: int = 300, rng=0) -> Explorer:
+def mc_band_explorer(model, x_train, y_train, max_samples: int = 300, rng=0,
+                     tau: float | None = None) -> Explorer:
     r"""MC dropout on a fitted regression net: the predictive mean and a :math:`\pm 2\sigma`
     band from the first ``samples`` stochastic passes, against the deterministic (eval) net.
+
+    With ``tau=None`` the band is the model part only, :math:`\sigma^2 = \frac1T\sum_t
+    \hat y_t^2 - \bar y^2` (the spread of the passes). With a noise precision ``tau`` it is
+    the full predictive variance of Gal and Ghahramani, :math:`\sigma^2 = \tau^{-1} +` that
+    spread, as in the chapter's table. The legend and the status line say which one is drawn;
+    the status line reports :math:`\sigma` at :math:`x = 3` and its mean over :math:`|x| \ge 2`.
 
     All ``max_samples`` passes are drawn once; a callback only takes running means, so it
     costs a few array operations. ``artists``: ``"mean"`` (line) and ``"band"``
     (``PolyCollection``); the deterministic (eval) prediction is drawn once, dashed.
+
+    Examples
+    --------
+    >>> from dlcore.book.widgets.dropout import fit_mc_regression
+    >>> model, x, y = fit_mc_regression(epochs=5)
+    >>> ex = mc_band_explorer(model, x, y, max_samples=20, tau=100.0)
+    >>> "sigma at x = 3" in ex.status.value and "1/tau" in ex.status.value
+    True
     """
     import ipywidgets as widgets
 
+    if tau is not None and not tau > 0:
+        raise ValueError(f"mc_band_explorer tau must be a positive noise precision or None, "
+                         f"got {tau}")
+    noise_var = 0.0 if tau is None else 1.0 / tau
     grid = np.linspace(-3.0, 3.0, 241)[:, None]
     _, _, outs = mc_predict(model, grid, max_samples, rng=rng, return_samples=True)
     outs = outs[:, :, 0]
@@ -149,27 +169,30 @@ def mc_band_explorer(model, x_train, y_train, max_samples: int = 300, rng=0) -> 
     was_training = model.training
     eval_pred = model.eval()(grid)[:, 0]
     model.train(was_training)
+    what = "model part only" if tau is None else "incl. 1/tau"
     fig, ax = figure(width=5.2, height=2.8)
     ax.axvspan(-0.2, 0.4, color="0.92")
     ax.scatter(x_train[:, 0], y_train[:, 0], s=12, color="0.2", zorder=3, label="training data")
     ax.plot(grid[:, 0], eval_pred, "--", color="C2", label="eval (no dropout)")
     band = ax.fill_between(grid[:, 0], eval_pred, eval_pred, color="C0", alpha=0.25,
-                           label=r"MC mean $\pm 2\sigma$")
+                           label=rf"MC mean $\pm 2\sigma$ ({what})")
     (mean_line,) = ax.plot(grid[:, 0], eval_pred, color="C0", lw=2, label="MC mean")
     ax.set(xlim=(-3, 3), ylim=(-3, 3), xlabel="x", ylabel="y",
            title="MC dropout: uncertainty grows away from the data")
     ax.legend(loc="lower left", fontsize=7, ncol=2)
     xs = grid[:, 0]
+    far = np.abs(xs) >= 2
+    at3 = int(np.argmin(np.abs(xs - 3.0)))
 
     def redraw(samples):
         mean = csum[samples - 1] / samples
-        std = np.sqrt(np.maximum(csq[samples - 1] / samples - mean**2, 0.0))
+        std = np.sqrt(np.maximum(csq[samples - 1] / samples - mean**2, 0.0) + noise_var)
         mean_line.set_ydata(mean)
         top, bottom = mean + 2 * std, mean - 2 * std
         band.set_verts([np.column_stack([np.r_[xs, xs[::-1]], np.r_[top, bottom[::-1]]])])
-        far = np.abs(xs) >= 2
-        return (f"{samples} passes: mean sigma {std[~far].mean():.3f} on (-2, 2), "
-                f"{std[far].mean():.3f} for |x| >= 2")
+        return (f"{samples} passes, sigma ({what}): sigma at x = 3 {std[at3]:.3f}; "
+                f"mean sigma {std[~far].mean():.3f} on (-2, 2), {std[far].mean():.3f} "
+                f"for |x| >= 2")
 
     controls = {"samples": widgets.IntSlider(value=min(100, max_samples), min=2,
                                              max=max_samples, description="samples T")}
