@@ -115,9 +115,10 @@ def _optional_vector(name: str, value, size: int, owner: str):
 
 # -- batch norm ------------------------------------------------------------------------------
 def _check_values_per_channel(x: np.ndarray) -> int:
-    """Return :math:`m`, the values per channel, after checking that a batch variance exists."""
-    m = x.size // x.shape[1]
-    if m <= 1:
+    """Return :math:`m`, the values per channel, after checking that a batch variance exists
+    (an empty batch, :math:`m = 0`, passes: PyTorch returns an empty output for it)."""
+    m = x.size // x.shape[1] if x.shape[1] else 0
+    if m == 1:
         raise ValueError("Expected more than 1 value per channel when training, got input size "
                          f"{x.shape}: the batch variance of a single value is undefined (use "
                          "eval() with running statistics, or a larger batch)")
@@ -208,8 +209,10 @@ def _batch_norm_backward(grad_out, x, mean, rstd, weight, batch_stats: bool):
     """
     n, c, length = x.shape[0], x.shape[1], math.prod(x.shape[2:])
     g3, x3, m = grad_out.reshape(n, c, length), x.reshape(n, c, length), n * length
+    if m == 0:  # an empty batch: nothing flows
+        return (np.zeros_like(x), None if weight is None else np.zeros(c), np.zeros(c))
     scale = rstd if weight is None else weight * rstd
-    dx = np.empty_like(g3, dtype=np.result_type(g3, x3, scale))
+    dx = np.empty_like(g3, dtype=np.result_type(g3, x3))  # the input's dtype, not scale's
     (mean_plane,), dbias, dweight = _planes(length, mean), np.zeros(c), np.zeros(c)
     buf = np.empty_like(dx[_blocks(g3)[0]])  # cache-sized scratch for x - mu
     for block in _blocks(g3):  # the sums, centred first: accurate for any mean
@@ -256,6 +259,8 @@ def _batch_norm_forward(input, running_mean, running_var, weight, bias, training
     x3 = x.reshape(x.shape[0], c, math.prod(x.shape[2:]))  # (N, C, L): statistics over N, L
     if training:
         m = _check_values_per_channel(x)
+        if m == 0:  # an empty batch: empty output, running statistics untouched (PyTorch)
+            return np.empty_like(x), np.zeros(c), np.ones(c)
         mean, var = _channel_moments(x3)
         if running_mean is not None or running_var is not None:
             momentum = check_range("momentum", momentum, 0.0, 1.0)
@@ -273,7 +278,9 @@ def _batch_norm_forward(input, running_mean, running_var, weight, bias, training
     rstd = 1.0 / np.sqrt(var + eps)
     scale = rstd if weight is None else weight * rstd
     shift = -mean * scale if bias is None else bias - mean * scale
-    return _affine_channels(x3, scale, shift).reshape(x.shape), mean, rstd
+    # statistics in float64; the output in the input's dtype, as PyTorch returns it
+    y = _affine_channels(x3, scale.astype(x.dtype), shift.astype(x.dtype))
+    return y.reshape(x.shape), mean, rstd
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -386,7 +393,7 @@ def _group_norm_forward(input, num_groups, weight, bias, eps):
                          f"size {x.shape}: one sample with one value per group")
     weight = _optional_vector("weight", weight, c, "group_norm")
     bias = _optional_vector("bias", bias, c, "group_norm")
-    grouped = (n, g, -1)
+    grouped = (n, g, (c // g) * math.prod(x.shape[2:]))  # not -1: N = 0 must reshape too
     x_hat, _, _, rstd = normalize(x.reshape(grouped), (2,), _check_eps(eps))
     x_hat = x_hat.reshape(x.shape)
     shape = _channel_shape(x.ndim)

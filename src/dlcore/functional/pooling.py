@@ -32,7 +32,7 @@ def _check_bool(name, value):
 
 
 def _as_batched(input, layer):
-    x = as_array("input", input, dtype=np.float64)
+    x = as_array("input", input)  # floating input keeps its dtype, as in PyTorch
     if x.ndim not in (3, 4):
         raise ValueError(f"{layer} input must be (N, C, H, W) or (C, H, W), got shape "
                          f"{tuple(x.shape)}")
@@ -79,7 +79,7 @@ def _scan_taps(planes, grid, k, s, d, taps, has_nan):
     Without NaN the update is arithmetic (``taps += better * (t - taps)``), which is several
     times faster than a masked copy with an unpredictable mask."""
     size = taps.size
-    best = np.full(size, -np.inf)
+    best = np.full(size, -np.inf, dtype=planes.dtype)
     better = np.empty(size, dtype=bool)
     step = np.empty(size, dtype=taps.dtype)
     for t, (_, _, p, q, shift) in enumerate(grid_taps(k, s, d, grid)):
@@ -124,7 +124,7 @@ def _max_backward(grad, indices, x_shape):
     n, c, h, w = x_shape
     offsets = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
     flat = np.bincount((indices + offsets).ravel(), weights=grad.ravel(), minlength=n * c * h * w)
-    return flat.reshape(x_shape)
+    return flat.reshape(x_shape).astype(grad.dtype, copy=False)  # bincount sums in float64
 
 
 def _avg_divisor(n, out, k, s, p, count_include_pad):
@@ -139,7 +139,7 @@ def _avg_divisor(n, out, k, s, p, count_include_pad):
 def _avg_forward(x, k, s, p, ceil_mode, count_include_pad, divisor_override):
     out_hw = pool2d_output_size(x.shape[2:], k, s, p, 1, ceil_mode)
     xp = _padded(x, out_hw, k, s, p, (1, 1), 0.0)
-    total = np.zeros(x.shape[:2] + tuple(out_hw))
+    total = np.zeros(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
     for i in range(k[0]):
         for j in range(k[1]):
             total += xp[_window_slices(out_hw, s, (1, 1), i, j)]
@@ -149,13 +149,14 @@ def _avg_forward(x, k, s, p, ceil_mode, count_include_pad, divisor_override):
         dh = _avg_divisor(x.shape[2], out_hw[0], k[0], s[0], p[0], count_include_pad)
         dw = _avg_divisor(x.shape[3], out_hw[1], k[1], s[1], p[1], count_include_pad)
         divisor = (dh[:, None] * dw[None, :]).astype(np.float64)
+    divisor = divisor.astype(x.dtype)  # window sizes: exact in float32 too
     return total / divisor, (xp.shape, divisor)
 
 
 def _avg_backward(grad, x_shape, xp_shape, divisor, k, s, p):
     share = grad / divisor
     out_hw = grad.shape[2:]
-    gxp = np.zeros(xp_shape)
+    gxp = np.zeros(xp_shape, dtype=share.dtype)
     for i in range(k[0]):
         for j in range(k[1]):
             gxp[_window_slices(out_hw, s, (1, 1), i, j)] += share

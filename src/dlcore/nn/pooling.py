@@ -26,8 +26,8 @@ class _Pool2d(Module):
         self.ceil_mode = _check_bool("ceil_mode", ceil_mode)
 
     def _backward_shape(self, grad_out):
-        y_shape, batched = self._saved("y_shape", "batched")
-        grad = np.asarray(grad_out, dtype=np.float64)
+        y_shape, batched, dtype = self._saved("y_shape", "batched", "dtype")
+        grad = np.asarray(grad_out, dtype=dtype)
         expected = y_shape if batched else y_shape[1:]
         if grad.shape != expected:
             raise ValueError(f"{type(self).__name__} grad_out has shape {grad.shape}, expected "
@@ -81,7 +81,8 @@ class MaxPool2d(_Pool2d):
     def forward(self, x):
         xb = _as_batched(x, "MaxPool2d")
         y, idx = _max_forward(xb, self._k, self._s, self._p, self._d, self.ceil_mode)
-        self._save(indices=idx, x_shape=xb.shape, y_shape=y.shape, batched=np.ndim(x) == 4)
+        self._save(indices=idx, x_shape=xb.shape, y_shape=y.shape, batched=np.ndim(x) == 4,
+                   dtype=y.dtype)
         y, idx = self._unbatch((y, idx.astype(np.int64)), np.ndim(x) == 4)
         return (y, idx) if self.return_indices else y
 
@@ -141,7 +142,7 @@ class AvgPool2d(_Pool2d):
         y, (xp_shape, divisor) = _avg_forward(xb, self._k, self._s, self._p, self.ceil_mode,
                                               self.count_include_pad, self.divisor_override)
         self._save(x_shape=xb.shape, xp_shape=xp_shape, divisor=divisor, y_shape=y.shape,
-                   batched=np.ndim(x) == 4)
+                   batched=np.ndim(x) == 4, dtype=y.dtype)
         return y if np.ndim(x) == 4 else y[0]
 
     def backward(self, grad_out):
