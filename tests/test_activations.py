@@ -448,3 +448,67 @@ def test_probe_depth_gradients_match_torch_autograd():
     close(probe.grad_norms, norms)
     for ours, theirs in zip(probe.activations, acts, strict=True):
         close(ours, theirs)
+
+
+# ---- stacked training (ACT-09's learning-rate sweep) ----------------------------------------
+
+class _Shifted(nn.Module):
+    """f(x) + c with f's backward: the layer the stacked helper's ``shift`` stands for."""
+
+    def __init__(self, inner, shift):
+        super().__init__()
+        self.inner, self.shift = inner, shift
+
+    def forward(self, x):
+        return self.inner(x) + self.shift
+
+    def backward(self, grad_out):
+        return self.inner.backward(grad_out)
+
+
+def _moons_mlp(layer, seed, width=8):
+    g = np.random.default_rng(seed)
+    return nn.Sequential(nn.Linear(2, width, rng=g), layer(), nn.Linear(width, width, rng=g),
+                         layer(), nn.Linear(width, 1, rng=g))
+
+
+@pytest.mark.parametrize("activation, shift, layer", [
+    ("sigmoid", 0.0, lambda: nn.Sigmoid()),
+    ("sigmoid", -0.5, lambda: _Shifted(nn.Sigmoid(), -0.5)),
+    ("tanh", 1.0, lambda: _Shifted(nn.Tanh(), 1.0)),
+    ("tanh", 0.0, lambda: nn.Tanh()),
+])
+def test_stacked_sgd_bce_equals_fit_for_every_copy(activation, shift, layer):
+    from dlcore.book.data import make_moons
+    from dlcore.book.stacked import stacked_sgd_bce
+    from dlcore.book.train import fit
+    from dlcore.optim import SGD
+
+    X, y = make_moons(60, noise=0.2, rng=1)
+    y = y.reshape(-1, 1).astype(float)
+    seeds, lrs = [0, 1, 2], [0.3, 0.5, 1.0]
+    models = [_moons_mlp(layer, s) for s in seeds for _ in lrs]
+    before = [p.data.copy() for m in models for p in m.parameters()]
+    curves = stacked_sgd_bce(models, activation, [lr for _ in seeds for lr in lrs], X, y,
+                             epochs=40, shift=shift)
+    assert curves.shape == (len(models), 40)
+    # the models passed in are only read
+    for p, b in zip((p for m in models for p in m.parameters()), before):
+        np.testing.assert_array_equal(p.data, b)
+    for i, (s, lr) in enumerate((s, lr) for s in seeds for lr in lrs):
+        net = _moons_mlp(layer, s)
+        hist = fit(net, nn.BCEWithLogitsLoss(), SGD(net.parameters(), lr=lr), X, y, epochs=40)
+        np.testing.assert_allclose(curves[i], hist.train_loss, rtol=1e-10, atol=0)
+    # the curves differ between rates (the test would pass trivially if lrs were ignored)
+    assert not np.allclose(curves[0], curves[2])
+
+
+def test_stacked_sgd_bce_rejects_bad_arguments():
+    from dlcore.book.stacked import stacked_sgd_bce
+
+    net = _moons_mlp(lambda: nn.Tanh(), 0)
+    X, y = np.zeros((4, 2)), np.zeros((4, 1))
+    with pytest.raises(ValueError, match=r"activation must be one of.*got 'relu'"):
+        stacked_sgd_bce([net], "relu", [0.1], X, y, epochs=2)
+    with pytest.raises(ValueError, match=r"1 models and 2 rates"):
+        stacked_sgd_bce([net], "tanh", [0.1, 0.2], X, y, epochs=2)
