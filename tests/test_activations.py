@@ -417,6 +417,10 @@ def test_depth_explorer_shows_probe_depth_gradient_norms():
     expected = probe_depth("sigmoid", "xavier", depth=12, width=16, batch=32, rng=0).grad_norms
     np.testing.assert_allclose(ys, expected)
     assert ys[0] < 1e-3 * ys[-1]                   # vanishing towards the input
+    np.testing.assert_allclose(e.artists["deltas"].get_ydata(),
+                               probe_depth("sigmoid", "xavier", depth=12, width=16, batch=32,
+                                           rng=0).delta_norms)
+    assert "||dL/dz|| layer 1" in e.status.value and "forward RMS" in e.status.value
     e.controls["scheme"].value = "zeros"
     assert "exactly 0" in e.status.value
     times = []
@@ -438,16 +442,35 @@ def test_probe_depth_gradients_match_torch_autograd():
                 ref.weight.copy_(torch.from_numpy(m.weight.data))
                 ref.bias.copy_(torch.from_numpy(m.bias.data))
             layers += [ref, torch.nn.Tanh()]
-    h, acts = t(probe.x), []
+    h, acts, zs = t(probe.x), [], []
     for layer in layers:
         h = layer(h)
         if isinstance(layer, torch.nn.Tanh):
             acts.append(h)
+        else:
+            h.retain_grad()
+            zs.append(h)
     torch.nn.functional.mse_loss(h, t(probe.target)).backward()
     norms = [layers[i].weight.grad.norm().item() for i in range(0, 8, 2)]
     close(probe.grad_norms, norms)
     for ours, theirs in zip(probe.activations, acts, strict=True):
         close(ours, theirs)
+    # the back-propagated signal dL/dz_l and the forward RMS, layer by layer
+    close(probe.delta_norms, [z.grad.norm().item() for z in zs])
+    close(probe.rms, [a.pow(2).mean().sqrt().item() for a in acts])
+    assert not np.allclose(probe.delta_norms, probe.grad_norms)
+
+
+def test_probe_depth_xavier_gain_scheme_uses_the_activation_gain():
+    from dlcore.book.widgets.activations import probe_depth
+
+    for act, gain in [("tanh", 5 / 3), ("relu", math.sqrt(2)), ("sigmoid", 1.0)]:
+        plain = probe_depth(act, "xavier", depth=2, width=300, batch=4, rng=5)
+        gained = probe_depth(act, "xavier + gain", depth=2, width=300, batch=4, rng=5)
+        for a, b in zip(plain.model.parameters(), gained.model.parameters()):
+            if a.data.ndim == 2:      # same draw, scaled by the gain (torch's calculate_gain)
+                np.testing.assert_allclose(b.data, gain * a.data, rtol=1e-12)
+    assert abs(torch.nn.init.calculate_gain("tanh") - 5 / 3) < 1e-12
 
 
 # ---- stacked training (ACT-09's learning-rate sweep) ----------------------------------------

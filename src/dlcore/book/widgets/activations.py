@@ -3,8 +3,10 @@ saturated region shaded, and the per-layer gradient norms of a deep stack at ini
 
 :func:`probe_depth` is the experiment behind the second explorer (and the chapter's tables):
 a ``depth``-layer MLP of ``Linear`` + activation, initialised by a named scheme, one forward
-and backward pass of an MSE loss to fixed random targets, and the norm of each layer's
-weight gradient.
+and backward pass of an MSE loss to fixed random targets, and per layer the norm of the
+back-propagated signal :math:`\partial L/\partial z_l` (what the backward pass carries), of
+the weight gradient :math:`\partial L/\partial W_l = \delta_l h_{l-1}^\top` (which mixes
+that signal with the forward one) and the RMS of the forward activations.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ INITS = {
     "N(0, 1)": lambda w, act, g: init.normal_(w, 0.0, 1.0, rng=g),
     "N(0, 0.01^2)": lambda w, act, g: init.normal_(w, 0.0, 0.01, rng=g),
     "xavier": lambda w, act, g: init.xavier_normal_(w, rng=g),
+    "xavier + gain": lambda w, act, g: init.xavier_normal_(w, gain=init.calculate_gain(act),
+                                                            rng=g),
     "kaiming": lambda w, act, g: init.kaiming_normal_(w, nonlinearity="relu", rng=g),
     "lecun": lambda w, act, g: init.lecun_normal_(w, rng=g),
 }
@@ -152,6 +156,11 @@ class DepthProbe:
     ----------
     grad_norms : ndarray, shape (depth,)
         Frobenius norm of :math:`\\partial L/\\partial W_l` for each ``Linear`` weight.
+    delta_norms : ndarray, shape (depth,)
+        Frobenius norm (over the batch) of :math:`\\partial L/\\partial z_l`, the gradient
+        with respect to the output :math:`z_l` of the ``l``-th ``Linear``.
+    rms : ndarray, shape (depth,)
+        Root mean square of each activation layer's output (the forward signal).
     activations : list of ndarray, each (batch, width)
         The output of each activation layer.
     model : Sequential
@@ -161,6 +170,8 @@ class DepthProbe:
     """
 
     grad_norms: np.ndarray
+    delta_norms: np.ndarray
+    rms: np.ndarray
     activations: list
     model: Sequential
     x: np.ndarray
@@ -200,32 +211,52 @@ def _probe(activation, scheme, depth, width, batch, gen, x):
             acts.append(h)
     loss = MSELoss()
     loss(h, target)
-    model.backward(loss.backward())
+    grad, deltas = loss.backward(), []
+    for layer in reversed(list(model)):        # Sequential.backward, one layer at a time
+        grad = layer.backward(grad)
+        if not isinstance(layer, Linear):      # after an activation: dL/dz of the Linear below
+            deltas.append(np.linalg.norm(grad))
     norms = np.array([np.linalg.norm(m.weight.grad) for m in model if isinstance(m, Linear)])
-    return DepthProbe(norms, acts, model, x, target)
+    rms = np.array([np.sqrt(np.mean(a * a)) for a in acts])
+    return DepthProbe(norms, np.array(deltas[::-1]), rms, acts, model, x, target)
 
 
 def depth_explorer(rng=0, width: int = 32, batch: int = 64) -> Explorer:
-    r"""Sliders for depth, activation and initialisation: the gradient norm that reaches each
-    layer of the stack at initialisation (log scale; exact zeros drawn at the floor 1e-30).
+    r"""Sliders for depth, activation and initialisation: per layer of the stack at
+    initialisation, the back-propagated signal :math:`\lVert\partial L/\partial z_l\rVert` and
+    the weight gradient :math:`\lVert\partial L/\partial W_l\rVert` (log scale; exact zeros
+    drawn at the floor 1e-30).
 
-    ``artists``: ``"norms"`` (a line: x = layer index 1..depth, y = gradient norm).
+    The status line leads with the signal at the first and the last layer (a vanishing or
+    exploding stack shows there, and in the absolute level), then the weight-gradient ratio
+    (which can stay near 1 while both signals shrink) and the forward RMS after the last layer.
+
+    ``artists``: ``"deltas"`` and ``"norms"`` (lines: x = layer index 1..depth, y = the norm).
     """
     import ipywidgets as widgets
 
     floor = 1e-30
     fig, ax = figure(width=5.6, height=3.0)
-    (line,) = ax.plot([], [], "o-", color="C0", ms=4)
-    ax.set(yscale="log", xlim=(0, 31), ylim=(floor / 3, 1e4), xlabel="layer (1 = input side)",
-           ylabel="||dL/dW||", title="Gradient norm per layer at initialisation")
+    (delta_line,) = ax.plot([], [], "o-", color="C3", ms=4, label="||dL/dz_l||")
+    (line,) = ax.plot([], [], "s--", color="C0", ms=3, lw=1, label="||dL/dW_l||")
+    ax.set(yscale="log", xlim=(0, 31), ylim=(floor / 3, 1e30), xlabel="layer (1 = input side)",
+           ylabel="norm", title="Gradient per layer at initialisation")
     ax.axhline(floor, color="0.6", lw=0.8, ls=":")
+    ax.legend(fontsize=8, loc="upper right")
 
     def redraw(depth, activation, scheme):
-        norms = probe_depth(activation, scheme, depth, width, batch, rng).grad_norms
-        line.set_data(np.arange(1, depth + 1), np.maximum(norms, floor))
-        message = f"{activation} + {scheme}, {depth} layers: "
+        probe = probe_depth(activation, scheme, depth, width, batch, rng)
+        norms, deltas = probe.grad_norms, probe.delta_norms
+        layers = np.arange(1, depth + 1)
+        line.set_data(layers, np.maximum(norms, floor))
+        delta_line.set_data(layers, np.maximum(deltas, floor))
+        message = (f"{activation} + {scheme}, {depth} layers: ||dL/dz|| layer 1 "
+                   f"{deltas[0]:.1e}, layer {depth} {deltas[-1]:.1e}")
+        if deltas[-1] > 0:
+            message += f" (ratio {deltas[0] / deltas[-1]:.1e})"
         if norms[-1] > 0:
-            message += f"first/last layer gradient ratio {norms[0] / norms[-1]:.2e}"
+            message += f"; ||dL/dW|| ratio {norms[0] / norms[-1]:.1e}"
+        message += f"; forward RMS {probe.rms[-1]:.1e}"
         zeros = int(np.sum(norms == 0))
         return message + (f"; {zeros} layer(s) get exactly 0" if zeros else "")
 
@@ -236,5 +267,5 @@ def depth_explorer(rng=0, width: int = 32, batch: int = 64) -> Explorer:
                                        description="activation"),
         "scheme": widgets.Dropdown(options=list(INITS), value="xavier", description="init"),
     }
-    return Explorer(controls, fig, {"norms": line}, redraw,
+    return Explorer(controls, fig, {"norms": line, "deltas": delta_line}, redraw,
                     title="Depth and initialisation against the gradient that reaches each layer")
