@@ -81,7 +81,8 @@ for name in ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d"]:
 ELSEWHERE = {"Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "LoRALinear",
              "Checkpoint", "Dropout1d", "Dropout2d", "Dropout3d", "Concat", "Embedding",
              "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
-             "TransformerEncoderLayer", "TransformerEncoder", "LockedDropout"}
+             "TransformerEncoderLayer", "TransformerEncoder", "LockedDropout",
+             "PairwiseDistance", "CosineSimilarity"}  # two inputs: tests/test_distance.py
 CASES = {k: v for k, v in LAYERS.items() if v is not None}
 # PyTorch's own N = 0 results are wrong here: InstanceNorm raises IndexError from select(),
 # PixelUnshuffle returns its input's shape. dlcore returns the N = 1 shape with N = 0.

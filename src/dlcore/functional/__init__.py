@@ -20,12 +20,13 @@ from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswis
                          tanh, tanhshrink, threshold)
 from .attention import scaled_dot_product_attention
 from .conv import conv2d
+from .distance import cosine_similarity, pairwise_distance
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
                    cross_entropy, gaussian_nll_loss, hinge_embedding_loss, huber_loss, kl_div,
                    l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss,
                    multilabel_margin_loss, multilabel_soft_margin_loss, nll_loss,
-                   poisson_nll_loss, smooth_l1_loss, soft_margin_loss)
+                   poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
 from .normalization import (batch_norm, group_norm, instance_norm, layer_norm,
                             local_response_norm, rms_norm)
 from .padding import pad
@@ -43,7 +44,9 @@ __all__ = [
     "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",
     "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss", "margin_ranking_loss",
     "hinge_embedding_loss", "soft_margin_loss", "multilabel_margin_loss", "poisson_nll_loss",
-    "gaussian_nll_loss",
+    "gaussian_nll_loss", "triplet_margin_loss",
+    # distance
+    "pairwise_distance", "cosine_similarity",
     # dropout
     "dropout", "dropout1d", "dropout2d", "dropout3d",
     # normalization

@@ -15,7 +15,7 @@ regression losses (functions of the residual :math:`d = x - y`); binary cross-en
 probabilities and from logits; the multi-class losses (negative log-likelihood,
 cross-entropy, KL divergence); the margin losses (multi-class hinge, cosine embedding,
 margin ranking, hinge embedding, soft margin, multi-label hinge); the Poisson and Gaussian
-negative log-likelihoods.
+negative log-likelihoods; the triplet margin loss.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ import numpy as np
 
 from ..checks import as_array, check_choice, check_range
 from .activation import log_softmax, sigmoid
+from .distance import _unbroadcast, pairwise_distance, pairwise_distance_backward
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "multilabel_soft_margin_loss", "cross_entropy",
            "nll_loss", "kl_div", "multi_margin_loss", "cosine_embedding_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
-           "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss"]
+           "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "triplet_margin_loss"]
 
 REDUCTIONS = ("mean", "sum", "none")
 KL_REDUCTIONS = ("mean", "sum", "none", "batchmean")
@@ -753,13 +755,6 @@ def _broadcast(what, **arrays):
         raise ValueError(f"{what}: shapes do not broadcast: {shapes}") from None
 
 
-def _unbroadcast(g, shape):
-    """Sum ``g`` over the axes broadcasting added or stretched, back to ``shape``."""
-    g = g.sum(axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(axis=stretched, keepdims=True) if stretched else g
-
-
 def _margin_ranking_forward(input1, input2, target, margin, reduction):
     """Margin ranking loss (see :class:`dlcore.nn.MarginRankingLoss`)."""
     x1 = as_array("input1", input1)
@@ -1021,3 +1016,70 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     full = _check_flag("full", full, "GaussianNLLLoss")
     eps = _real("eps", eps, "GaussianNLLLoss")
     return _gaussian_nll_forward(input, target, var, full, eps, reduction)[0]
+
+
+# ------------------------------------------------------------------------------------------
+# Triplet margin loss
+# ------------------------------------------------------------------------------------------
+
+def _check_triplet(margin, p, eps, swap):
+    margin = _real("margin", margin, "TripletMarginLoss")
+    if not margin > 0:
+        raise ValueError(f"TripletMarginLoss margin must be greater than 0, got {margin:g}")
+    return (margin, check_range("p", p, what="TripletMarginLoss"),
+            check_range("eps", eps, what="TripletMarginLoss"),
+            _check_flag("swap", swap, "TripletMarginLoss"))
+
+
+def _triplet_margin_forward(anchor, positive, negative, margin, p, eps, swap, reduction):
+    """Triplet margin loss (see :class:`dlcore.nn.TripletMarginLoss`)."""
+    a = as_array("anchor", anchor)
+    pos = as_array("positive", positive, dtype=a.dtype)
+    neg = as_array("negative", negative, dtype=a.dtype)
+    if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
+        raise ValueError("TripletMarginLoss anchor, positive and negative must all be (N, D) "
+                         f"or all (D,), got shapes {a.shape}, {pos.shape}, {neg.shape}")
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_an = pairwise_distance(a, neg, p, eps)
+    d_neg, w_an = d_an, np.ones_like(d_an)
+    if swap:   # the harder of the two negatives' distances; a tie splits the gradient
+        d_pn = pairwise_distance(pos, neg, p, eps)
+        d_neg = np.minimum(d_an, d_pn)
+        w_an = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0)).astype(a.dtype)
+    z = margin + d_pos - d_neg
+    active = (z >= 0).astype(a.dtype)           # clamp_min passes the gradient at 0
+    return _reduce(np.maximum(z, 0), reduction), {
+        "inputs": (a, pos, neg), "active": active, "w_an": w_an, "swap": swap, "p": p,
+        "eps": eps, "reduction": reduction}
+
+
+def _triplet_margin_backward(saved, grad_output=1.0):
+    """Gradients ``(d anchor, d positive, d negative)``."""
+    a, pos, neg = saved["inputs"]
+    p, eps, w_an = saved["p"], saved["eps"], saved["w_an"]
+    up = saved["active"] * _upstream(grad_output, saved["reduction"], saved["active"].shape,
+                                     dtype=a.dtype)
+    ga, gp = pairwise_distance_backward(up, a, pos, p, eps)             # + d(a, p)
+    gan_a, gan_n = pairwise_distance_backward(-up * w_an, a, neg, p, eps)  # - d(a, n)
+    ga, gn = ga + gan_a, gan_n
+    if saved["swap"]:
+        gpn_p, gpn_n = pairwise_distance_backward(-up * (1 - w_an), pos, neg, p, eps)
+        gp, gn = gp + gpn_p, gn + gpn_n
+    return ga, gp, gn
+
+
+def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, reduction: str = "mean"):
+    r"""Triplet margin loss, as ``torch.nn.functional.triplet_margin_loss`` (see
+    :class:`dlcore.nn.TripletMarginLoss`).
+
+    Examples
+    --------
+    >>> a, pos, neg = np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([[0.0, 3.0]])
+    >>> triplet_margin_loss(a, pos, neg, eps=0.0)                  # max(1 + 1 - 3, 0)
+    0.0
+    """
+    _check_reduction(reduction)
+    margin, p, eps, swap = _check_triplet(margin, p, eps, swap)
+    return _triplet_margin_forward(anchor, positive, negative, margin, p, eps, swap,
+                                   reduction)[0]

@@ -20,7 +20,8 @@ from .module import Module
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
            "MultiLabelSoftMarginLoss", "NLLLoss", "CrossEntropyLoss", "KLDivLoss",
            "MultiMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
-           "SoftMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss"]
+           "SoftMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+           "TripletMarginLoss"]
 
 
 class _Loss(Module):
@@ -635,3 +636,38 @@ class GaussianNLLLoss(_Loss):
     def backward(self, grad_output=1.0):
         (saved,) = self._saved("saved")
         return F._gaussian_nll_backward(saved, grad_output)
+
+
+class TripletMarginLoss(_PairLoss):
+    r"""Triplet margin loss for metric learning, as ``torch.nn.TripletMarginLoss``
+    (Schroff et al., 2015): with :math:`d` the :func:`~dlcore.functional.distance.pairwise_distance`
+    (``p``, ``eps``),
+
+    .. math:: \ell_n = \max\big(d(a_n, p_n) - d(a_n, n_n) + \text{margin},\ 0\big),
+
+    pulling the positive in and pushing the negative out until it is ``margin`` farther.
+    ``swap=True`` uses :math:`\min(d(a, n), d(p, n))` as the negative distance (Balntas et
+    al., 2016). ``forward(anchor, positive, negative)`` with ``(N, D)`` or ``(D,)`` inputs;
+    ``backward`` returns the three gradients. At the hinge's kink the gradient passes, as in
+    PyTorch; a swap tie splits it equally.
+
+    Examples
+    --------
+    >>> loss = TripletMarginLoss(margin=2.0, eps=0.0)
+    >>> a, pos, neg = np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]])
+    >>> loss(a, pos, neg)                                          # 1 - 2 + 2
+    1.0
+    >>> [g.round(3).tolist() for g in loss.backward()]
+    [[[-1.0, 1.0]], [[1.0, 0.0]], [[0.0, -1.0]]]
+    """
+
+    _forward_kernel = staticmethod(F._triplet_margin_forward)
+    _backward_kernel = staticmethod(F._triplet_margin_backward)
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin, self.p, self.eps, self.swap = F._check_triplet(margin, p, eps, swap)
+
+    def _args(self):
+        return self.margin, self.p, self.eps, self.swap, self.reduction
