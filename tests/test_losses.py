@@ -76,7 +76,7 @@ def test_cross_entropy(reduction, weighted, ignore_index, smoothing, kind):
     if kind == "prob" and ignore_index != -100:  # torch refuses this combination too
         with pytest.raises(RuntimeError, match="ignore_index"):
             torch.nn.functional.cross_entropy(t(x), torch_target, ignore_index=ignore_index)
-        with pytest.raises(ValueError, match="class-index targets only"):
+        with pytest.raises(ValueError, match="not supported for probability targets"):
             ours(x, target)
         return
     ref = torch.nn.CrossEntropyLoss(weight=None if w is None else t(w),
@@ -542,3 +542,44 @@ def test_pointwise_losses_on_random_shapes(shape, reduction, seed, kind):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # KLDivLoss(reduction="mean")
         _check(ours, theirs, x, y, t(y), rng)
+
+
+def test_nan_outside_what_torch_reads_does_not_poison_the_loss():
+    # a NaN in an ignored row (cross-entropy) or in a non-target class (NLL) is not read
+    x = np.array([[np.nan, 1.0, 2.0], [0.5, 0.1, -1.0]])
+    for fn, tfn, target, kwargs in [(F.cross_entropy, TF.cross_entropy, [1, 0], {"ignore_index": 1}),
+                                    (F.nll_loss, TF.nll_loss, [1, 0], {"ignore_index": 1}),
+                                    (F.nll_loss, TF.nll_loss, [1, 0], {})]:
+        xx = x.copy()
+        if not kwargs:
+            xx[0] = [0.1, -0.3, np.nan]            # NaN in a class that is not the target
+        for reduction in ("mean", "sum", "none"):
+            ours = fn(xx, np.array(target), reduction=reduction, **kwargs)
+            theirs = tfn(t(xx), torch.tensor(target), reduction=reduction, **kwargs)
+            np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-13)
+    # the gradient of an ignored NaN row is NaN in both, as the softmax backward multiplies 0 by it
+    loss = nn.CrossEntropyLoss(ignore_index=1)
+    loss(x, np.array([1, 0]))
+    xt = t(x, grad=True)
+    TF.cross_entropy(xt, torch.tensor([1, 0]), ignore_index=1).backward()
+    np.testing.assert_array_equal(np.isnan(loss.backward()), np.isnan(xt.grad.numpy()))
+
+
+@pytest.mark.parametrize("bad", ["1", 1.5, True, None])
+def test_ignore_index_must_be_an_integer(bad):
+    for make in (lambda: nn.CrossEntropyLoss(ignore_index=bad),
+                 lambda: nn.NLLLoss(ignore_index=bad),
+                 lambda: F.cross_entropy(np.zeros((2, 3)), np.array([0, 1]), ignore_index=bad),
+                 lambda: F.nll_loss(np.zeros((2, 3)), np.array([0, 1]), ignore_index=bad)):
+        with pytest.raises(TypeError, match="ignore_index must be an integer"):
+            make()
+
+
+def test_probability_targets_accept_a_negative_ignore_index_as_torch():
+    x, probs = np.zeros((2, 3)), F.softmax(np.ones((2, 3)), 1)
+    close(F.cross_entropy(x, probs, ignore_index=-5),
+          TF.cross_entropy(t(x), t(probs), ignore_index=-5))
+    with pytest.raises(ValueError, match="ignore_index=1 is not supported for probability"):
+        F.cross_entropy(x, probs, ignore_index=1)
+    with pytest.raises(RuntimeError, match="not supported for floating point target"):
+        TF.cross_entropy(t(x), t(probs), ignore_index=1)

@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from ..checks import as_array, check_choice, check_range
+from ..checks import as_array, check_choice, check_int, check_range
 from .activation import log_softmax, sigmoid
 from .distance import _unbroadcast, pairwise_distance, pairwise_distance_backward
 
@@ -456,6 +456,11 @@ def _index_targets(target, x, cdim, ignore_index):
     return onehot, np.expand_dims(keep, cdim)
 
 
+def _check_ignore_index(ignore_index):
+    """An integer class index (bool, float and str refused by name, as PyTorch does)."""
+    return check_int("ignore_index", ignore_index)
+
+
 def _check_label_smoothing(label_smoothing):
     return check_range("label_smoothing", label_smoothing, 0.0, 1.0)
 
@@ -466,7 +471,9 @@ def _nll_forward(input, target, weight, ignore_index, reduction):
     onehot, keep = _index_targets(target, x, cdim, ignore_index)
     q = onehot * wb * keep
     divisor = float(q.sum())
-    loss = _reduce(-(q * x).sum(axis=cdim), reduction, divisor)
+    # read the target entry of each kept sample only: NaN elsewhere cannot leak in (PyTorch)
+    picked = np.where((onehot * keep) > 0, q * x, x.dtype.type(0))
+    loss = _reduce(-picked.sum(axis=cdim), reduction, divisor)
     return loss, {"q": q, "cdim": cdim, "divisor": divisor, "reduction": reduction}
 
 
@@ -505,8 +512,8 @@ def _cross_entropy_indices(x, cdim, target, ignore_index, reduction):
     per = np.log(s)
     per -= np.take_along_axis(z, idx, axis=cdim)
     per = per.squeeze(cdim)[()]  # [()]: a NumPy scalar, not a 0-d array, for (C,) input
-    if keep is not None:
-        per = per * keep  # ignored samples contribute 0 (their log s - z_0 is finite)
+    if keep is not None:  # ignored samples contribute 0, even a row holding NaN (PyTorch)
+        per = np.where(keep, per, per.dtype.type(0))
     divisor = float(per.size if keep is None else np.count_nonzero(keep))
     return _reduce(per, reduction, divisor), {"p": p, "idx": idx, "keep": keep, "cdim": cdim,
                                               "divisor": divisor, "reduction": reduction}
@@ -518,9 +525,9 @@ def _target_weights(target, x, cdim, wb, ignore_index, label_smoothing):
     t = np.asarray(target)
     if t.dtype.kind == "f":  # class probabilities
         x, t = _pair_input_target(x, t)
-        if ignore_index != -100:
-            raise ValueError(f"ignore_index={ignore_index} applies to class-index "
-                             "targets only, not to probability targets (as in PyTorch)")
+        if ignore_index >= 0:  # a negative one can match no class: PyTorch accepts it
+            raise ValueError(f"ignore_index={ignore_index} is not supported for probability "
+                             "targets (PyTorch refuses a non-negative ignore_index there)")
         t = t * (1 - eps) + eps / C if eps else t
         return wb * t, x.size // C
     onehot, keep = _index_targets(t, x, cdim, ignore_index)
@@ -592,7 +599,8 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     1.386294
     """
     _check_reduction(reduction)
-    return _cross_entropy_forward(input, target, _class_weight(weight), int(ignore_index),
+    return _cross_entropy_forward(input, target, _class_weight(weight),
+                                  _check_ignore_index(ignore_index),
                                   reduction, _check_label_smoothing(label_smoothing))[0]
 
 
@@ -606,7 +614,8 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     0.287682
     """
     _check_reduction(reduction)
-    return _nll_forward(input, target, _class_weight(weight), int(ignore_index), reduction)[0]
+    return _nll_forward(input, target, _class_weight(weight), _check_ignore_index(ignore_index),
+                        reduction)[0]
 
 
 def kl_div(input, target, reduction: str = "mean", log_target: bool = False):

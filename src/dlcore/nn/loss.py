@@ -297,7 +297,7 @@ class NLLLoss(_Loss):
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(reduction)
         self.weight = F._class_weight(weight)
-        self.ignore_index = int(ignore_index)
+        self.ignore_index = F._check_ignore_index(ignore_index)
 
     def _args(self):
         return self.weight, self.ignore_index, self.reduction
