@@ -39,6 +39,8 @@ LAYERS = {
     "RReLU": (lambda d: nn.RReLU().eval(), lambda: torch.nn.RReLU().eval(), (4,)),
     "Conv2d": (_with_dtype(nn.Conv2d, 2, 3, 3, padding=1, rng=0),
                lambda: torch.nn.Conv2d(2, 3, 3, padding=1), (2, 5, 5)),
+    "Conv1d": (_with_dtype(nn.Conv1d, 2, 3, 3, padding=1, rng=0),
+               lambda: torch.nn.Conv1d(2, 3, 3, padding=1), (2, 7)),
     "MaxPool2d": (lambda d: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), (2, 4, 4)),
     "AvgPool2d": (lambda d: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
                   lambda: torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 5, 5)),
