@@ -55,6 +55,22 @@ def test_outlier_explorer_follows_its_sliders():
     assert "slope" in e.status.value
 
 
+def test_outlier_explorer_delta_reaches_the_mse_regime():
+    # the slider must reach a delta beyond the largest MSE residual of the default state, where
+    # Huber is MSE and the two fitted slopes coincide (the chapter's exercise 1 needs it)
+    e = outlier_explorer(rng=0)
+    x, y = outlier_data(n_outliers=3, size=10.0, rng=0)
+    w, b = robust_line_fit(x, y, nn.MSELoss("sum"))
+    largest = np.abs(y - (w * x + b)).max()
+    assert e.controls["delta"].max > largest
+    e.controls["delta"].value = float(np.ceil(largest))
+    slope = {n: np.diff(e.artists[n].get_ydata())[0] / 2 for n in ["MSE", "Huber"]}
+    assert abs(slope["Huber"] - slope["MSE"]) < 1e-6
+    e.controls["delta"].value = 5.0
+    slope5 = np.diff(e.artists["Huber"].get_ydata())[0] / 2
+    assert slope["MSE"] - slope5 > 0.1          # at 5, the old maximum, it is still far off
+
+
 def test_outlier_explorer_callback_budget():
     e = outlier_explorer(rng=0)
     times = []

@@ -122,7 +122,9 @@ def outlier_explorer(rng=0) -> Explorer:
         "n_outliers": widgets.IntSlider(value=3, min=0, max=8, description="outliers", **style),
         "size": widgets.FloatSlider(value=10.0, min=0.0, max=20.0, step=0.5,
                                     description="outlier size", **style),
-        "delta": widgets.FloatSlider(value=1.0, min=0.1, max=5.0, step=0.1,
+        # up to 10: beyond the largest MSE residual (about 7.6 in the default state) Huber is
+        # MSE, which the reader should be able to reach
+        "delta": widgets.FloatSlider(value=1.0, min=0.1, max=10.0, step=0.1,
                                      description="Huber δ", **style),
     }
     artists = {"points": points, "huber_curve": huber_curve, **lines}
