@@ -30,7 +30,8 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosin
 from .normalization import (batch_norm, group_norm, instance_norm, layer_norm,
                             local_response_norm, rms_norm)
 from .padding import pad
-from .pooling import avg_pool2d, max_pool2d
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                      adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from .vision import cat, interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
@@ -52,7 +53,8 @@ __all__ = [
     # normalization
     "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
     # conv, pooling
-    "conv2d", "max_pool2d", "avg_pool2d",
+    "conv2d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     # padding
     "pad",
     # attention, vision

@@ -1,6 +1,8 @@
-r"""Max and average pooling as functions: ``max_pool2d``, ``avg_pool2d`` (as in
-``torch.nn.functional``) and the forward/backward kernels the layers of
-:mod:`dlcore.nn.pooling` call.
+r"""Max and average pooling as functions: ``max_pool2d``, ``avg_pool2d``, their 1-D forms and
+the adaptive poolings (as in ``torch.nn.functional``), and the forward/backward kernels the
+layers of :mod:`dlcore.nn.pooling` call. 1-D pooling runs the 2-D kernels on a height-1
+image; adaptive pooling (a fixed output size, windows from :func:`adaptive_windows`) loops
+over its few output positions.
 
 Both slide a :math:`k_H \times k_W` window with stride :math:`s` over each channel
 separately, so they own no parameters. The output size is
@@ -16,13 +18,16 @@ Average pooling divides the window sum by the window size counted with the paddi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..checks import as_array, check_int, pair
 from ._im2col import grid_taps, pad2d, phase_planes
 from .conv import pool2d_output_size
 
-__all__ = ["max_pool2d", "avg_pool2d"]
+__all__ = ["max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_windows"]
 
 
 def _check_bool(name, value):
@@ -234,3 +239,204 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     y, _ = _avg_forward(x, k, s, p, _check_bool("ceil_mode", ceil_mode),
                         _check_bool("count_include_pad", count_include_pad), divisor_override)
     return y if np.ndim(input) == 4 else y[0]
+
+
+# -- 1-D pooling: the 2-D kernels on a height-1 image ------------------------------------------
+def _as_batched1d(input, layer):
+    x = as_array("input", input)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{layer} input must be (N, C, L) or (C, L), got shape {tuple(x.shape)}")
+    return (x if x.ndim == 3 else x[None])[:, :, None, :]
+
+
+def _single(name, value, minimum):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    return check_int(name, value, minimum=minimum)
+
+
+def _pool1d_args(kernel_size, stride, padding, dilation=1):
+    """The 1-D arguments as the ``(1, k)``-style pairs of the 2-D kernels."""
+    k = _single("kernel_size", kernel_size, 1)
+    s = k if stride is None else _single("stride", stride, 1)
+    p, d = _single("padding", padding, 0), _single("dilation", dilation, 1)
+    return (1, k), (1, s), (0, p), (1, d)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    r"""Functional 1-D max pooling, as ``torch.nn.functional.max_pool1d``: input ``(N, C, L)``
+    or ``(C, L)``; ``return_indices`` gives the position along ``L`` of each maximum.
+
+    Examples
+    --------
+    >>> max_pool1d(np.array([[1.0, 5.0, 3.0, 2.0]]), 2, return_indices=True)
+    (array([[5., 3.]]), array([[1, 2]]))
+    """
+    k, s, p, d = _pool1d_args(kernel_size, stride, padding, dilation)
+    x = _as_batched1d(input, "max_pool1d")
+    y, idx = _max_forward(x, k, s, p, d, _check_bool("ceil_mode", ceil_mode))
+    y, idx = y[:, :, 0], idx[:, :, 0].astype(np.int64)
+    if np.ndim(input) == 2:
+        y, idx = y[0], idx[0]
+    return (y, idx) if _check_bool("return_indices", return_indices) else y
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    r"""Functional 1-D average pooling, as ``torch.nn.functional.avg_pool1d``.
+
+    Examples
+    --------
+    >>> avg_pool1d(np.array([[1.0, 3.0, 5.0, 7.0]]), 2)
+    array([[2., 6.]])
+    """
+    k, s, p, _ = _pool1d_args(kernel_size, stride, padding)
+    x = _as_batched1d(input, "avg_pool1d")
+    y, _ = _avg_forward(x, k, s, p, _check_bool("ceil_mode", ceil_mode),
+                        _check_bool("count_include_pad", count_include_pad), None)
+    return y[:, :, 0] if np.ndim(input) == 3 else y[0, :, 0]
+
+
+# -- adaptive pooling ------------------------------------------------------------------------------
+def adaptive_windows(n: int, out: int):
+    r"""PyTorch's adaptive-pooling windows along one axis: output :math:`i` of ``out`` pools
+    input positions :math:`\lfloor i n / \text{out} \rfloor` to
+    :math:`\lceil (i + 1) n / \text{out} \rceil - 1` (windows overlap when ``n`` is not a
+    multiple of ``out``).
+
+    Examples
+    --------
+    >>> adaptive_windows(5, 3)
+    [(0, 2), (1, 4), (3, 5)]
+    """
+    return [((i * n) // out, -((-(i + 1) * n) // out)) for i in range(out)]
+
+
+def _adaptive_sizes(output_size, spatial, layer):
+    """``output_size`` (int, or a tuple with ``None`` for 'keep this size') as a tuple of ints."""
+    d = len(spatial)
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != d:
+            raise ValueError(f"{layer} output_size must have {d} entries, got {output_size!r}")
+        sizes = output_size
+    else:
+        sizes = (output_size,) * d
+    return tuple(n if o is None else check_int("output_size", o, minimum=0)
+                 for o, n in zip(sizes, spatial))
+
+
+def _adaptive_forward(x, sizes, mode):
+    """Adaptive pooling of the last ``len(sizes)`` axes of ``x`` (1 or 2): the output and,
+    for ``mode="max"``, the flat index of each maximum in its input plane (PyTorch's scan: the
+    first of tied maxima wins, a NaN wins over everything, the last NaN over earlier ones)."""
+    spatial = x.shape[x.ndim - len(sizes):]
+    wins = [adaptive_windows(n, o) for n, o in zip(spatial, sizes)]
+    lead = x.shape[:x.ndim - len(sizes)]
+    y = np.empty(lead + tuple(sizes), dtype=x.dtype)
+    idx = np.empty(lead + tuple(sizes), dtype=np.int64) if mode == "max" else None
+    width = spatial[-1]
+    for pos in np.ndindex(*sizes):
+        bounds = [w[i] for w, i in zip(wins, pos)]
+        window = x[(...,) + tuple(slice(a, b) for a, b in bounds)]
+        if mode == "avg":
+            y[(...,) + pos] = window.mean(axis=tuple(range(len(lead), x.ndim)))
+            continue
+        flat = window.reshape(lead + (math.prod(window.shape[len(lead):]),))  # N = 0 too
+        nan = np.isnan(flat)
+        last_nan = flat.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+        r = np.where(nan.any(axis=-1), last_nan, np.argmax(np.where(nan, -np.inf, flat), -1))
+        y[(...,) + pos] = np.take_along_axis(flat, r[..., None], -1)[..., 0]
+        cols = bounds[-1][1] - bounds[-1][0]
+        row0 = bounds[0][0] if len(bounds) == 2 else 0
+        idx[(...,) + pos] = (row0 + r // cols) * width + bounds[-1][0] + r % cols
+    return y, idx
+
+
+def _adaptive_backward(grad, x_shape, sizes, indices):
+    """Input gradient of :func:`_adaptive_forward`: each output's gradient to its maximum
+    (``indices``), or spread evenly over its window (average)."""
+    d = len(sizes)
+    spatial = x_shape[len(x_shape) - d:]
+    gx = np.zeros(x_shape, dtype=grad.dtype)
+    if indices is not None:
+        planes = gx.reshape(-1, math.prod(spatial))
+        rows = np.repeat(np.arange(planes.shape[0]), math.prod(sizes))
+        np.add.at(planes, (rows, indices.reshape(-1)), grad.reshape(-1))
+        return gx
+    wins = [adaptive_windows(n, o) for n, o in zip(spatial, sizes)]
+    for pos in np.ndindex(*sizes):
+        bounds = [w[i] for w, i in zip(wins, pos)]
+        area = math.prod(b - a for a, b in bounds)
+        sl = (...,) + tuple(slice(a, b) for a, b in bounds)
+        gx[sl] += (grad[(...,) + pos] / area)[(...,) + (None,) * d]
+    return gx
+
+
+def _adaptive_input(input, d, layer):
+    x = as_array("input", input)
+    if x.ndim not in (d + 1, d + 2):
+        names = "(N, C, L) or (C, L)" if d == 1 else "(N, C, H, W) or (C, H, W)"
+        raise ValueError(f"{layer} input must be {names}, got shape {tuple(x.shape)}")
+    return x
+
+
+def adaptive_avg_pool1d(input, output_size):
+    r"""Adaptive average pooling to ``output_size`` positions, as
+    ``torch.nn.functional.adaptive_avg_pool1d`` (windows from :func:`adaptive_windows`).
+
+    Examples
+    --------
+    >>> adaptive_avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 3)
+    array([[1.5, 3. , 4.5]])
+    """
+    x = _adaptive_input(input, 1, "adaptive_avg_pool1d")
+    return _adaptive_forward(x, _adaptive_sizes(output_size, x.shape[-1:], "adaptive_avg_pool1d"),
+                             "avg")[0]
+
+
+def adaptive_avg_pool2d(input, output_size):
+    r"""Adaptive average pooling to an ``output_size`` grid (``None`` keeps a size), as
+    ``torch.nn.functional.adaptive_avg_pool2d``; ``output_size=1`` is global average pooling.
+
+    Examples
+    --------
+    >>> adaptive_avg_pool2d(np.arange(16.0).reshape(1, 4, 4), 1)
+    array([[[7.5]]])
+    """
+    x = _adaptive_input(input, 2, "adaptive_avg_pool2d")
+    return _adaptive_forward(x, _adaptive_sizes(output_size, x.shape[-2:], "adaptive_avg_pool2d"),
+                             "avg")[0]
+
+
+def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
+    r"""Adaptive max pooling to ``output_size`` positions, as
+    ``torch.nn.functional.adaptive_max_pool1d``.
+
+    Examples
+    --------
+    >>> adaptive_max_pool1d(np.array([[1.0, 5.0, 3.0, 2.0, 4.0]]), 2)
+    array([[5., 4.]])
+    """
+    x = _adaptive_input(input, 1, "adaptive_max_pool1d")
+    y, idx = _adaptive_forward(x, _adaptive_sizes(output_size, x.shape[-1:],
+                                                  "adaptive_max_pool1d"), "max")
+    return (y, idx) if _check_bool("return_indices", return_indices) else y
+
+
+def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
+    r"""Adaptive max pooling to an ``output_size`` grid, as
+    ``torch.nn.functional.adaptive_max_pool2d`` (indices are flat ``h * W + w`` per plane).
+
+    Examples
+    --------
+    >>> adaptive_max_pool2d(np.arange(16.0).reshape(1, 4, 4), 2)
+    array([[[ 5.,  7.],
+            [13., 15.]]])
+    """
+    x = _adaptive_input(input, 2, "adaptive_max_pool2d")
+    y, idx = _adaptive_forward(x, _adaptive_sizes(output_size, x.shape[-2:],
+                                                  "adaptive_max_pool2d"), "max")
+    return (y, idx) if _check_bool("return_indices", return_indices) else y

@@ -30,7 +30,8 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d,
                       ZeroPad2d, ZeroPad3d)
-from .pooling import AvgPool2d, MaxPool2d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from .rnn import GRU, LSTM, RNN, GRUCell, LockedDropout, LSTMCell, RNNCell, locked_mask
 from .sparse import Embedding
 from .transformer import (TransformerEncoder, TransformerEncoderLayer,
@@ -48,7 +49,8 @@ __all__ = [
     "SiLU", "Mish", "GELU", "Softsign", "Softmin", "GLU", "Softshrink", "Hardshrink",
     "Tanhshrink", "Threshold", "RReLU",
     # conv, pooling, dropout, normalization, upsampling, concat
-    "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Dropout1d", "Dropout2d",
+    "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Dropout", "Dropout1d", "Dropout2d",
     "Dropout3d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNorm1d",
     "InstanceNorm2d", "LocalResponseNorm", "Upsample", "PixelShuffle", "PixelUnshuffle",

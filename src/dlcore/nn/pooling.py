@@ -1,5 +1,5 @@
-r"""Max and average pooling layers: ``MaxPool2d``, ``AvgPool2d``; the maths (forward and
-backward kernels) is in :mod:`dlcore.functional.pooling`.
+r"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, their 1-D forms and the adaptive poolings;
+the maths (forward and backward kernels) is in :mod:`dlcore.functional.pooling`.
 """
 
 from __future__ import annotations
@@ -7,19 +7,24 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_int
-from ..functional.pooling import (_as_batched, _avg_backward, _avg_forward, _check_bool,
-                                  _max_backward, _max_forward, _pool_args)
+from ..functional.pooling import (_adaptive_backward, _adaptive_forward, _adaptive_input,
+                                  _adaptive_sizes, _as_batched, _as_batched1d, _avg_backward,
+                                  _avg_forward, _check_bool, _max_backward, _max_forward,
+                                  _pool1d_args, _pool_args)
 from .module import Module
 
-__all__ = ["MaxPool2d", "AvgPool2d"]
+__all__ = ["MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
 
 
 class _Pool2d(Module):
     """Shared argument handling: PyTorch keeps the arguments as given (int or tuple)."""
 
+    _args = staticmethod(_pool_args)  # the (h, w) pairs the kernels run with
+
     def __init__(self, kernel_size, stride, padding, dilation, ceil_mode):
         super().__init__()
-        self._k, self._s, self._p, self._d = _pool_args(kernel_size, stride, padding, dilation)
+        self._k, self._s, self._p, self._d = self._args(kernel_size, stride, padding, dilation)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
@@ -153,3 +158,141 @@ class AvgPool2d(_Pool2d):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+
+class _Pool1d:
+    """Mixin running a 2-D pooling layer on ``(N, C, L)`` as a height-1 image ``(N, C, 1, L)``."""
+
+    _args = staticmethod(_pool1d_args)
+
+    def forward(self, x):
+        x = _as_batched1d(x, type(self).__name__)[0 if np.ndim(x) == 2 else slice(None)]
+        out = super().forward(x)
+        return tuple(o[..., 0, :] for o in out) if isinstance(out, tuple) else out[..., 0, :]
+
+    def backward(self, grad_out):
+        return super().backward(np.asarray(grad_out)[..., None, :])[..., 0, :]
+
+
+class MaxPool1d(_Pool1d, MaxPool2d):
+    r"""1-D max pooling over ``(N, C, L)`` or ``(C, L)``, as ``torch.nn.MaxPool1d``: the 2-D
+    kernel on a height-1 image; ``return_indices`` gives positions along ``L``.
+
+    Examples
+    --------
+    >>> MaxPool1d(2)(np.array([[1.0, 5.0, 3.0, 2.0]]))
+    array([[5., 3.]])
+    """
+
+
+class AvgPool1d(_Pool1d, AvgPool2d):
+    r"""1-D average pooling over ``(N, C, L)`` or ``(C, L)``, as ``torch.nn.AvgPool1d`` (no
+    ``divisor_override``, as in PyTorch).
+
+    Examples
+    --------
+    >>> AvgPool1d(2)(np.array([[1.0, 3.0, 5.0, 7.0]]))
+    array([[2., 6.]])
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        # PyTorch keeps AvgPool1d's arguments as 1-tuples
+        self.kernel_size, self.stride, self.padding = ((self._k[1],), (self._s[1],),
+                                                        (self._p[1],))
+
+
+class _AdaptivePool(Module):
+    """Adaptive pooling to a fixed ``output_size`` over the last ``_dims`` axes."""
+
+    _dims, _mode = 2, "avg"
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        _adaptive_sizes(output_size, (1,) * self._dims, type(self).__name__)  # validate now
+        self.output_size = output_size
+        if self._mode == "max":
+            self.return_indices = _check_bool("return_indices", return_indices)
+
+    def forward(self, x):
+        x = _adaptive_input(x, self._dims, type(self).__name__)
+        sizes = _adaptive_sizes(self.output_size, x.shape[x.ndim - self._dims:],
+                                type(self).__name__)
+        y, idx = _adaptive_forward(x, sizes, self._mode)
+        self._save(x_shape=x.shape, sizes=sizes, indices=idx, dtype=x.dtype)
+        return (y, idx) if self._mode == "max" and self.return_indices else y
+
+    def backward(self, grad_out):
+        x_shape, sizes, idx, dtype = self._saved("x_shape", "sizes", "indices", "dtype")
+        grad = np.asarray(grad_out, dtype=dtype)
+        expected = x_shape[:len(x_shape) - self._dims] + sizes
+        if grad.shape != expected:
+            raise ValueError(f"{type(self).__name__} grad_out has shape {grad.shape}, expected "
+                             f"{expected}")
+        return _adaptive_backward(grad, x_shape, sizes, idx)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    r"""Average over the windows that divide ``L`` into ``output_size`` parts, as
+    ``torch.nn.AdaptiveAvgPool1d`` (:func:`~dlcore.functional.pooling.adaptive_windows`).
+
+    Examples
+    --------
+    >>> AdaptiveAvgPool1d(2)(np.array([[1.0, 2.0, 3.0, 4.0]]))
+    array([[1.5, 3.5]])
+    """
+
+    _dims, _mode = 1, "avg"
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    r"""Average pooling to a fixed ``output_size`` grid (``None`` keeps that size), as
+    ``torch.nn.AdaptiveAvgPool2d``; ``AdaptiveAvgPool2d(1)`` is global average pooling, the
+    head that lets a CNN take any image size.
+
+    Examples
+    --------
+    >>> AdaptiveAvgPool2d(1)(np.arange(8.0).reshape(2, 2, 2)).ravel()
+    array([1.5, 5.5])
+    """
+
+    _dims, _mode = 2, "avg"
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePool):
+    r"""Max over the windows that divide ``L`` into ``output_size`` parts, as
+    ``torch.nn.AdaptiveMaxPool1d``; the gradient goes to each window's maximum (the first
+    of ties; a NaN wins).
+
+    Examples
+    --------
+    >>> AdaptiveMaxPool1d(2)(np.array([[1.0, 5.0, 3.0, 2.0]]))
+    array([[5., 3.]])
+    """
+
+    _dims, _mode = 1, "max"
+
+
+class AdaptiveMaxPool2d(_AdaptivePool):
+    r"""Max pooling to a fixed ``output_size`` grid, as ``torch.nn.AdaptiveMaxPool2d``
+    (indices are flat ``h * W + w`` in each input plane).
+
+    Examples
+    --------
+    >>> AdaptiveMaxPool2d(2)(np.arange(16.0).reshape(1, 4, 4))
+    array([[[ 5.,  7.],
+            [13., 15.]]])
+    """
+
+    _dims, _mode = 2, "max"
