@@ -96,3 +96,37 @@ def test_free_port_is_free_and_launch_checks_arguments():
         parallel.launch(_ranks, 2, backend="nccl")
     with pytest.raises(TypeError, match="launch fn must be callable"):
         parallel.launch(3, 2)
+
+
+@pytest.mark.parametrize("segments", [0, 1, 2, 4, 8])
+def test_live_output_tracker_measures_checkpoint_peak(segments):
+    # L blocks Linear+Tanh: plain training holds all L outputs (+ the input); s checkpointed
+    # segments hold s segment inputs and the output, plus one rebuilt segment inside backward
+    torch.manual_seed(0)
+    n_blocks, width, batch = 8, 16, 4
+    blocks = [torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.Tanh())
+              for _ in range(n_blocks)]
+    params = [p for b in blocks for p in b.parameters()]
+    one = batch * width * 8
+    x = torch.randn(batch, width, dtype=torch.float64, requires_grad=True)
+    with parallel.LiveOutputTracker([m for b in blocks for m in b], exclude=params) as live:
+        live.track(x)
+        h = x.double()
+        if segments == 0:
+            for b in blocks:
+                h = b.double()(h)
+        else:
+            per = n_blocks // segments
+            for i in range(0, n_blocks, per):
+                seg = torch.nn.Sequential(*blocks[i:i + per]).double()
+                h = torch.utils.checkpoint.checkpoint(seg, h, use_reentrant=False)
+        after_forward = live.current
+        h.square().sum().backward()
+        del h
+    if segments == 0:
+        assert after_forward == (n_blocks + 1) * one        # input + every Tanh output
+        assert live.peak == (n_blocks + 2) * one            # + one pre-activation in flight
+    else:
+        assert after_forward == (segments + 1) * one
+        assert live.peak == (segments + n_blocks // segments + 1) * one
+    assert live.current == one                              # only x is left

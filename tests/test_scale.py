@@ -281,6 +281,28 @@ def test_training_bytes_and_zero():
         memory.training_bytes(1, precision="fp8")
 
 
+def test_training_bytes_autocast_matches_torch():
+    # under torch.autocast the parameters, their gradients and Adam's moments stay float32
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(),
+                              torch.nn.Linear(16, 3)).float()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = torch.nn.functional.cross_entropy(net(torch.randn(5, 8, dtype=torch.float32)),
+                                                    torch.zeros(5).long())
+    loss.backward()
+    opt.step()
+    n = sum(p.numel() for p in net.parameters())
+    nbytes = {"params": sum(p.numel() * p.element_size() for p in net.parameters()),
+              "grads": sum(p.grad.numel() * p.grad.element_size() for p in net.parameters()),
+              "state": sum(v.numel() * v.element_size() for st in opt.state.values()
+                           for k, v in st.items() if k != "step")}
+    model = memory.training_bytes(n, "adam", "autocast")
+    assert {k: model[k] for k in nbytes} == nbytes
+    assert model["total"] == memory.training_bytes(n, "adam", "mixed")["total"]
+    assert memory.training_bytes(n, "adam", "mixed")["grads"] == nbytes["grads"] / 2
+
+
 def test_cache_bytes_counts_views_once():
     net = Sequential(Linear(4, 4, rng=0), ReLU())
     net(np.ones((3, 4)))

@@ -9,7 +9,7 @@ torch at all.
 
 The processes of :func:`launch` run on this machine and meet at ``tcp://127.0.0.1:<port>``.
 Across machines the same worker code runs unchanged: ``torchrun --nnodes=2 --nproc-per-node=4
---rdzv-endpoint=<host>:<port> script.py`` sets ``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and
+--rdzv-backend=c10d --rdzv-id=<job> --rdzv-endpoint=<host>:<port> script.py`` sets ``RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and
 ``MASTER_PORT`` for every process, and ``init_process_group(backend)`` reads them
 (``init_method="env://"``).
 
@@ -30,7 +30,8 @@ from .checks import check_choice, check_int
 
 __all__ = ["free_port", "launch", "ring_all_reduce", "param_server_all_reduce",
            "simulate_ring", "byte_count_hook", "stale_gradient_descent",
-           "delay_stability_limit", "saved_tensor_bytes", "make_mlp", "chapter_worker"]
+           "delay_stability_limit", "saved_tensor_bytes", "LiveOutputTracker", "make_mlp",
+           "chapter_worker"]
 
 
 # -- launcher ---------------------------------------------------------------------------------
@@ -420,6 +421,64 @@ def saved_tensor_bytes(fn, exclude=()):
     return out, int(sum(seen.values()))
 
 
+class LiveOutputTracker:
+    """Count the bytes of module outputs that are alive, and their peak, while a block runs.
+
+    Inside ``with LiveOutputTracker(modules) as live:`` a forward hook on each of ``modules``
+    records the storage of every output it produces (also during the recomputation that
+    activation checkpointing runs inside backward), and a ``weakref.finalize`` on that storage
+    subtracts its bytes when the storage is freed, whoever held it (autograd's saved tensors,
+    a checkpoint frame, a Python variable). ``live.current`` is the number of bytes alive now and
+    ``live.peak`` the largest value seen, checked at every new output; ``live.track(t)`` adds a
+    tensor that is no module's output (the network input). Storages of ``exclude`` are ignored.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lin = torch.nn.Linear(4, 4).double()
+    >>> with LiveOutputTracker([lin]) as live:
+    ...     y = lin(torch.ones(2, 4, dtype=torch.float64))
+    ...     alive = live.current
+    ...     del y
+    >>> alive, live.current, live.peak
+    (64, 0, 64)
+    """
+
+    def __init__(self, modules, exclude=()):
+        self.modules = list(modules)
+        self._skip = {t.untyped_storage().data_ptr() for t in exclude}
+        self._live = {}
+        self.current = 0
+        self.peak = 0
+        self._handles = []
+
+    def track(self, tensor):
+        import weakref
+
+        storage = tensor.untyped_storage()
+        ptr = storage.data_ptr()
+        if ptr in self._skip or ptr in self._live:
+            return
+        self._live[ptr] = storage.nbytes()
+        self.current += storage.nbytes()
+        self.peak = max(self.peak, self.current)
+        weakref.finalize(storage, self._free, ptr)
+
+    def _free(self, ptr):
+        self.current -= self._live.pop(ptr)
+
+    def __enter__(self):
+        self._handles = [m.register_forward_hook(lambda mod, args, out: self.track(out))
+                         for m in self.modules]
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        return False
+
+
 # -- the chapter's one launch -----------------------------------------------------------------
 def make_mlp(bn: bool = False, dtype=None, seed: int = 0):
     """Chapter 12's MLP 64-32-10 (tanh), optionally with a BatchNorm1d after the hidden Linear,
@@ -432,8 +491,15 @@ def make_mlp(bn: bool = False, dtype=None, seed: int = 0):
     return torch.nn.Sequential(*layers).to(dtype or torch.float64)
 
 
-def _ddp_run(x, y, world_size, rank, lr, momentum=0.0, bn=False, dtype=None, steps=20):
-    """SGD on DDP(make_mlp) where rank r takes rows 8r..8r+7 of each global batch of 32."""
+def _ddp_run(x, y, world_size, rank, lr, momentum=0.0, bn=False, dtype=None, steps=20,
+             micro=1, no_sync=True):
+    """SGD on DDP(make_mlp) where rank r takes rows 8r..8r+7 of each global batch of 32.
+
+    With ``micro`` > 1 each rank accumulates its rows in ``micro`` equal micro-batches (loss
+    divided by ``micro``), the first ``micro - 1`` under ``model.no_sync()`` if ``no_sync``.
+    """
+    import contextlib
+
     import torch
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel as DDP
@@ -448,7 +514,14 @@ def _ddp_run(x, y, world_size, rank, lr, momentum=0.0, bn=False, dtype=None, ste
         rows = slice(32 * t + per * rank, 32 * t + per * (rank + 1))
         opt.zero_grad()
         before = state["bytes"]
-        torch.nn.functional.cross_entropy(model(x[rows].to(dtype or x.dtype)), y[rows]).backward()
+        xs, ys = x[rows].to(dtype or x.dtype), y[rows]
+        size = per // micro
+        for j in range(micro):
+            part = slice(j * size, (j + 1) * size)
+            quiet = no_sync and j < micro - 1
+            with model.no_sync() if quiet else contextlib.nullcontext():
+                loss = torch.nn.functional.cross_entropy(model(xs[part]), ys[part])
+                (loss / micro if micro > 1 else loss).backward()
         per_step.append(state["bytes"] - before)
         opt.step()
     flat = torch.cat([p.detach().reshape(-1) for p in model.module.parameters()])
@@ -481,6 +554,9 @@ def chapter_worker(rank, world_size, data):
     out["momentum"] = _ddp_run(x, y, world_size, rank, lr=0.1, momentum=0.9)
     out["float32"] = _ddp_run(x, y, world_size, rank, lr=0.1, dtype=torch.float32, steps=1)
     out["bn"] = _ddp_run(x, y, world_size, rank, lr=0.1, bn=True)
+    out["accum_no_sync"] = _ddp_run(x, y, world_size, rank, lr=0.1, steps=5, micro=4)
+    out["accum_sync"] = _ddp_run(x, y, world_size, rank, lr=0.1, steps=5, micro=4,
+                                 no_sync=False)
     try:
         sync = torch.nn.SyncBatchNorm.convert_sync_batchnorm(make_mlp(bn=True))
         sync(x[:8]).sum().backward()

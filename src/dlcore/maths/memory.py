@@ -21,7 +21,10 @@ def training_bytes(n_params: int, optimizer: str = "adam", precision: str = "fp3
     ``"fp32"``: 4-byte parameters and gradients plus the optimiser state (Adam's two moments:
     8 bytes). ``"mixed"``: 2-byte parameters and gradients for compute, plus :math:`K` bytes
     of float32 state: the master copy (4) and the optimiser's state (Adam: 8), the ZeRO paper's
-    :math:`2 + 2 + K` with :math:`K = 12` (Rajbhandari et al., 2020). ZeRO stage 1 divides
+    :math:`2 + 2 + K` with :math:`K = 12` (Rajbhandari et al., 2020). ``"autocast"``: what
+    ``torch.autocast`` keeps, float32 parameters and float32 gradients plus the optimiser state
+    (4 + 4 + 8 with Adam); the 16-bit copies of the weights it makes for each product live only
+    for one step and belong with the activations. ZeRO stage 1 divides
     the optimiser state (here: everything in ``"state"``, the master copy included) over
     ``n_devices``; stage 2 also the gradients; stage 3 also the parameters.
 
@@ -34,17 +37,19 @@ def training_bytes(n_params: int, optimizer: str = "adam", precision: str = "fp3
     --------
     >>> training_bytes(1, "adam", "fp32")["total"], training_bytes(1, "adam", "mixed")["total"]
     (16.0, 16.0)
+    >>> training_bytes(1, "adam", "autocast")
+    {'params': 4.0, 'grads': 4.0, 'state': 8.0, 'total': 16.0}
     >>> training_bytes(8, "adam", "mixed", zero_stage=3, n_devices=8)["total"]
     16.0
     """
     n = check_int("n_params", n_params, minimum=0)
     check_choice("optimizer", optimizer, tuple(_STATE))
-    check_choice("precision", precision, ("fp32", "mixed"))
+    check_choice("precision", precision, ("fp32", "mixed", "autocast"))
     zero_stage = check_int("zero_stage", zero_stage, minimum=0)
     if zero_stage > 3:
         raise ValueError(f"zero_stage must be 0, 1, 2 or 3, got {zero_stage}")
     d = check_int("n_devices", n_devices, minimum=1)
-    if precision == "fp32":
+    if precision in ("fp32", "autocast"):
         p, g, s = 4, 4, _STATE[optimizer]
     else:
         p, g, s = 2, 2, 4 + _STATE[optimizer]

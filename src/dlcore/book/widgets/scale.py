@@ -73,8 +73,9 @@ def roofline_explorer(points: dict, peak_flops: float, bandwidth: float) -> Expl
 def stale_sgd_explorer(curvature: float = 1.0, steps: int = 60) -> Explorer:
     r"""Gradient descent with a gradient ``tau`` steps old on :math:`f(w) = \lambda w^2/2`.
 
-    ``artists``: ``"path"`` (:math:`|w_t|` against t, log scale) and ``"limit"`` (a vertical
-    line at the critical :math:`\eta\lambda` of this tau on the stability panel) and
+    ``artists``: ``"path"`` (:math:`|w_t|` against t, log scale) and ``"limit"`` (a marker
+    at the critical :math:`\eta\lambda` of this tau on the stability panel, whose line shows
+    the limit against tau) and
     ``"here"`` (the current :math:`\eta\lambda`).
     """
     import ipywidgets as widgets
