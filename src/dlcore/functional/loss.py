@@ -643,7 +643,9 @@ COSINE_EPSILON = 1e-12  # PyTorch adds it to each squared norm in cosine_embeddi
 
 def _check_multi_margin(p, margin):
     """``p`` and ``margin`` of the multi-class hinge, as ``(int, float)``."""
-    if p not in (1, 2) or isinstance(p, bool):
+    if isinstance(p, bool) or not isinstance(p, numbers.Integral):
+        raise TypeError(f"MultiMarginLoss p must be an integer (1 or 2), got {p!r}")
+    if p not in (1, 2):
         raise ValueError(f"MultiMarginLoss p must be 1 or 2, got {p!r}")
     if not isinstance(margin, numbers.Real):
         raise TypeError(f"MultiMarginLoss margin must be a real number, got {margin!r}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numbers
 
-from ..checks import as_array, check_range
+from ..checks import as_array, check_int, check_range
 from ..functional.padding import pad, pad_backward
 from .module import Module
 
@@ -27,10 +27,13 @@ class _PadNd(Module):
         n = 2 * self._dims
         if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
             padding = (int(padding),) * n
-        if not isinstance(padding, (tuple, list)) or len(padding) != n:
+        elif not isinstance(padding, (tuple, list)):
+            raise TypeError(f"{type(self).__name__} padding must be an int or a tuple of {n} "
+                            f"ints, got {padding!r}")
+        if len(padding) != n:
             raise ValueError(f"{type(self).__name__} padding must be an int or a tuple of {n} "
                              f"ints, got {padding!r}")
-        self.padding = tuple(padding)
+        self.padding = tuple(check_int(f"padding[{i}]", v) for i, v in enumerate(padding))
         self.value = check_range("value", value, what=type(self).__name__)
 
     def forward(self, x):

@@ -108,6 +108,7 @@ class TransformerEncoderLayer(Module):
         super().__init__()
         gen = as_generator(rng)
         d_model = check_int("d_model", d_model, minimum=1)
+        nhead = check_int("nhead", nhead, minimum=1)
         dim_feedforward = check_int("dim_feedforward", dim_feedforward, minimum=1)
         dropout = check_range("dropout", dropout, 0.0, 1.0, high_open=True,
                               what="TransformerEncoderLayer")

@@ -355,13 +355,14 @@ class ReduceLROnPlateau(LRScheduler):
                 raise ValueError(f"ReduceLROnPlateau min_lr must have one value per parameter "
                                  f"group: expected {n} min_lrs, got {len(min_lr)}")
             self.default_min_lr = None
-            self.min_lrs = list(min_lr)
+            self.min_lrs = [check_range(f"min_lr[{i}]", v, 0.0, what="ReduceLROnPlateau")
+                            for i, v in enumerate(min_lr)]
         else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * n
+            self.default_min_lr = check_range("min_lr", min_lr, 0.0, what="ReduceLROnPlateau")
+            self.min_lrs = [self.default_min_lr] * n
         self.patience = check_int("patience", patience, minimum=0)
         self.cooldown = check_int("cooldown", cooldown, minimum=0)
-        self.eps = eps
+        self.eps = check_range("eps", eps, 0.0, what="ReduceLROnPlateau")
         self.last_epoch = 0
         self._last_lr = _lrs(optimizer)
         self._init_is_better(mode, threshold, threshold_mode)
