@@ -140,8 +140,13 @@ def _mse_rho(d):
     return d * d, 2 * d
 
 
+def _sign(d):
+    """``sign(d)`` with PyTorch's 0 for NaN (the L1 gradient at a NaN residual is 0 there)."""
+    return np.where(np.isnan(d), d.dtype.type(0), np.sign(d))
+
+
 def _l1_rho(d):
-    return np.abs(d), np.sign(d)
+    return np.abs(d), _sign(d)
 
 
 def _huber_rho(d, delta):
@@ -156,7 +161,7 @@ def _huber_rho(d, delta):
 
 def _smooth_l1_rho(d, beta):
     if beta == 0:
-        return np.abs(d), np.sign(d)
+        return np.abs(d), _sign(d)
     s = np.clip(d / beta, -1.0, 1.0)    # s (d - beta s / 2): Huber(beta) / beta
     return s * (d - 0.5 * beta * s), s
 
@@ -274,6 +279,9 @@ def _bce_forward(input, target, weight, reduction):
         bad = x[~((x >= 0) & (x <= 1))].flat[0]
         raise ValueError(f"BCELoss input must hold probabilities in [0, 1], got {bad:g}; "
                          "use BCEWithLogitsLoss for logits")
+    if y.size and not ((y >= 0) & (y <= 1)).all():   # NaN included, as PyTorch refuses it
+        bad = y[~((y >= 0) & (y <= 1))].flat[0]
+        raise ValueError(f"BCELoss target must hold values in [0, 1], got {bad:g}")
     w = _broadcast_or_raise("weight", weight, x.shape)
     with np.errstate(divide="ignore"):  # log 0 = -inf, clamped to -100 as in PyTorch
         log_p = np.maximum(np.log(x), LOG_CLAMP)
