@@ -243,3 +243,16 @@ def test_unflatten_and_flatten_match_torch_with_empty_batches(dim, sizes, shape)
         nn.Unflatten(1, (-1, -1))
     with pytest.raises(TypeError, match="unflattened_size must be a tuple or list"):
         nn.Unflatten(1, 6)
+
+
+def test_gradcheck_reports_a_parameter_backward_forgot():
+    class ForgetsBias(nn.Linear):
+        def backward(self, grad_out):
+            bias_grad = self.bias.grad
+            out = super().backward(grad_out)
+            self.bias.grad = bias_grad          # undo the bias accumulation
+            return out
+
+    report = check_module_gradients(ForgetsBias(3, 2, rng=0), np.ones((4, 3)), rng=1)
+    assert not report.passed(1e-7)
+    assert report.parameters["weight"] < 1e-7 and report.parameters["bias"] > 0.5
