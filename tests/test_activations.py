@@ -461,6 +461,38 @@ def test_probe_depth_gradients_match_torch_autograd():
     assert not np.allclose(probe.delta_norms, probe.grad_norms)
 
 
+def test_probe_depth_linear_loss_is_an_upstream_gradient_independent_of_the_network():
+    from dlcore.book.widgets.activations import probe_depth
+
+    mse = probe_depth("relu", "kaiming", depth=3, width=6, batch=10, rng=4)
+    lin = probe_depth("relu", "kaiming", depth=3, width=6, batch=10, rng=4, loss="linear")
+    for a, b in zip(mse.model.parameters(), lin.model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)      # same weights, same rng stream
+    np.testing.assert_array_equal(mse.x, lin.x)
+    np.testing.assert_array_equal(mse.target, lin.target)
+    # against torch: L = -(2/N) sum(h * t) through the same network
+    layers = []
+    for m in lin.model:
+        if isinstance(m, nn.Linear):
+            ref = torch.nn.Linear(6, 6)
+            with torch.no_grad():
+                ref.weight.copy_(torch.from_numpy(m.weight.data))
+                ref.bias.copy_(torch.from_numpy(m.bias.data))
+            layers += [ref, torch.nn.ReLU()]
+    h, zs = t(lin.x), []
+    for layer in layers:
+        h = layer(h)
+        if isinstance(layer, torch.nn.Linear):
+            h.retain_grad()
+            zs.append(h)
+    (-2.0 * (h * t(lin.target)).sum() / lin.target.size).backward()
+    close(lin.delta_norms, [z.grad.norm().item() for z in zs])
+    close(lin.grad_norms, [layers[i].weight.grad.norm().item() for i in range(0, 6, 2)])
+    assert not np.allclose(lin.delta_norms, mse.delta_norms)
+    with pytest.raises(ValueError, match="loss"):
+        probe_depth("relu", "kaiming", depth=2, width=4, batch=3, loss="l1")
+
+
 def test_probe_depth_xavier_gain_scheme_uses_the_activation_gain():
     from dlcore.book.widgets.activations import probe_depth
 

@@ -1,5 +1,5 @@
 r"""Explorers for the activations chapter: an activation and its derivative with the
-saturated region shaded, and the per-layer gradient norms of a deep stack at initialisation.
+region where it passes (almost) no gradient shaded, and the per-layer gradient norms of a deep stack at initialisation.
 
 :func:`probe_depth` is the experiment behind the second explorer (and the chapter's tables):
 a ``depth``-layer MLP of ``Linear`` + activation, initialised by a named scheme, one forward
@@ -19,6 +19,7 @@ from ...functional import activation as A
 from ...nn import ELU, GELU, SELU, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, SiLU, Tanh
 from ...nn import init
 from ...nn.loss import MSELoss
+from ...checks import check_choice
 from ...random import as_generator
 from ..plotting import figure
 from ...threads import single_threaded_blas
@@ -83,7 +84,8 @@ def activation_curves(label: str, param: float | None = None, x=None):
 
 def activation_explorer(label: str = "tanh", param: float = 1.0, eps: float = 1e-2) -> Explorer:
     r"""Pick an activation and its parameter; see :math:`f`, :math:`f'` and, shaded, the
-    saturated region where :math:`|f'(x)| <` ``eps``.
+    region where :math:`|f'(x)| <` ``eps``: saturated (a small derivative, sigmoid and tanh) or
+    inactive (exactly zero, ReLU's left side).
 
     ``artists``: ``"f"`` and ``"df"`` (the two curves), ``"saturated"`` (a collection of
     full-height rectangles, one per interval where the derivative is below ``eps``).
@@ -101,7 +103,7 @@ def activation_explorer(label: str = "tanh", param: float = 1.0, eps: float = 1e
     shade = PolyCollection([], facecolors="0.85", edgecolors="none", zorder=0)
     ax.add_collection(shade)
     ax.set(xlim=(x[0], x[-1]), ylim=ylim, xlabel="x",
-           title="f (blue), f' (red, dashed); shaded where |f'| < eps")
+           title="f (blue), f' (red, dashed); shaded where |f'| < eps: saturated or inactive")
 
     def redraw(label, param, eps):
         _, f, d = activation_curves(label, param, x)
@@ -114,7 +116,7 @@ def activation_explorer(label: str = "tanh", param: float = 1.0, eps: float = 1e
         what = f"{pname} = {param:g}" if pname else "no parameter"
         d0 = A.derivative(ACTIVATIONS[label][0], np.array([0.0]),
                           **_kwargs(label, param))[0]
-        return (f"{label} ({what}): f'(0) = {d0:.4g}; saturated on "
+        return (f"{label} ({what}): f'(0) = {d0:.4g}; |f'| < eps (saturated or inactive) on "
                 f"{saturated.mean():.0%} of [-6, 6]")
 
     controls = {
@@ -126,7 +128,7 @@ def activation_explorer(label: str = "tanh", param: float = 1.0, eps: float = 1e
                                       description="eps"),
     }
     return Explorer(controls, fig, {"saturated": shade, "f": f_line, "df": d_line}, redraw,
-                    title="An activation, its derivative, and where it saturates")
+                    title="An activation, its derivative, and where it passes (almost) no gradient")
 
 
 def _runs(mask, x):
@@ -179,22 +181,33 @@ class DepthProbe:
 
 
 def probe_depth(activation: str = "tanh", scheme: str = "xavier", depth: int = 10,
-                width: int = 64, batch: int = 256, rng=0, x=None) -> DepthProbe:
+                width: int = 64, batch: int = 256, rng=0, x=None,
+                loss: str = "mse") -> DepthProbe:
     r"""One forward/backward pass through ``depth`` x (``Linear(width, width)`` + activation)
-    at initialisation, with biases 0, on ``x`` (default ``batch`` N(0, 1) rows) and an MSE
-    loss to fixed N(0, 1) targets.
+    at initialisation, with biases 0, on ``x`` (default ``batch`` N(0, 1) rows) and a loss
+    to fixed N(0, 1) targets :math:`t`.
+
+    ``loss="mse"``: :math:`L = \frac1N \sum (h - t)^2` (``N`` = number of entries), whose
+    upstream gradient :math:`2(h - t)/N` depends on the network's output :math:`h`.
+    ``loss="linear"``: :math:`L = -\frac2N \sum h\,t`, a fixed random read-out whose upstream
+    gradient :math:`-2t/N` is the MSE one without the :math:`h` term, independent of the
+    network (same weights, inputs and targets for the same ``rng``).
 
     Examples
     --------
     >>> p = probe_depth("tanh", "zeros", depth=3, width=4, batch=5)
     >>> p.grad_norms[:2]
     array([0., 0.])
+    >>> q = probe_depth("relu", "kaiming", depth=3, width=4, batch=5, loss="linear")
+    >>> q.delta_norms.shape
+    (3,)
     """
+    check_choice("loss", loss, ("mse", "linear"))
     with single_threaded_blas():  # tiny matrices: BLAS threads only cost time here
-        return _probe(activation, scheme, depth, width, batch, as_generator(rng), x)
+        return _probe(activation, scheme, depth, width, batch, as_generator(rng), x, loss)
 
 
-def _probe(activation, scheme, depth, width, batch, gen, x):
+def _probe(activation, scheme, depth, width, batch, gen, x, loss_kind="mse"):
     layers = []
     for _ in range(depth):
         linear = Linear(width, width, rng=gen)
@@ -209,9 +222,13 @@ def _probe(activation, scheme, depth, width, batch, gen, x):
         h = layer(h)
         if not isinstance(layer, Linear):
             acts.append(h)
-    loss = MSELoss()
-    loss(h, target)
-    grad, deltas = loss.backward(), []
+    if loss_kind == "mse":
+        loss = MSELoss()
+        loss(h, target)
+        grad = loss.backward()
+    else:                                      # d/dh of -(2/N) sum(h * t): no h in it
+        grad = -2.0 * target / target.size
+    deltas = []
     for layer in reversed(list(model)):        # Sequential.backward, one layer at a time
         grad = layer.backward(grad)
         if not isinstance(layer, Linear):      # after an activation: dL/dz of the Linear below
