@@ -450,6 +450,25 @@ def test_blocked_attention_equals_the_full_kernel():
         blocked_attention(q, k, v, 0)
 
 
+def test_blocked_attention_memory_stays_linear_with_the_causal_mask():
+    # the causal mask of a block must be built for that block's rows only: a full (L, S)
+    # boolean mask per block would make the peak quadratic again
+    import tracemalloc
+
+    from dlcore.functional.attention import blocked_attention
+
+    L, d, block = 2048, 16, 32
+    q, k, v = np.random.default_rng(1).normal(size=(3, L, d))
+    peaks = {}
+    for causal in (False, True):
+        tracemalloc.start()
+        blocked_attention(q, k, v, block, is_causal=causal)
+        peaks[causal] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[False] < 3 * 8 * block * L + 8 * L * d          # a few (block, L) buffers
+    assert peaks[True] < 1.5 * peaks[False]                     # and no L x L mask
+    assert peaks[True] < L * L / 2                              # a bool (L, L) mask alone is L^2 bytes
+
 def test_transformer_counts_against_torch_modules():
     from dlcore.maths.text import transformer_flops, transformer_param_count
 

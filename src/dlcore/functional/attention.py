@@ -345,6 +345,7 @@ def blocked_attention(query, key, value, block_size: int = 128, is_causal: bool 
         stop = min(start + block_size, L)
         scores = np.matmul(q[..., start:stop, :], kt)
         scores *= scale
-        keep = np.tri(L, S, dtype=bool)[start:stop] if is_causal else None
+        # the causal rows of this block only: a (block, S) mask, never the (L, S) one
+        keep = (np.arange(S) <= np.arange(start, stop)[:, None]) if is_causal else None
         out[..., start:stop, :] = np.matmul(masked_softmax(scores, keep, inplace=True), v)
     return out
