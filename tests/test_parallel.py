@@ -104,21 +104,23 @@ def test_live_output_tracker_measures_checkpoint_peak(segments):
     # segments hold s segment inputs and the output, plus one rebuilt segment inside backward
     torch.manual_seed(0)
     n_blocks, width, batch = 8, 16, 4
-    blocks = [torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.Tanh())
-              for _ in range(n_blocks)]
+    # float64 from the start: .double() would replace the parameters that `exclude` lists,
+    # and the result would depend on the default dtype other test modules leave behind
+    blocks = [torch.nn.Sequential(torch.nn.Linear(width, width, dtype=torch.float64),
+                                  torch.nn.Tanh()) for _ in range(n_blocks)]
     params = [p for b in blocks for p in b.parameters()]
     one = batch * width * 8
     x = torch.randn(batch, width, dtype=torch.float64, requires_grad=True)
     with parallel.LiveOutputTracker([m for b in blocks for m in b], exclude=params) as live:
         live.track(x)
-        h = x.double()
+        h = x
         if segments == 0:
             for b in blocks:
-                h = b.double()(h)
+                h = b(h)
         else:
             per = n_blocks // segments
             for i in range(0, n_blocks, per):
-                seg = torch.nn.Sequential(*blocks[i:i + per]).double()
+                seg = torch.nn.Sequential(*blocks[i:i + per])
                 h = torch.utils.checkpoint.checkpoint(seg, h, use_reentrant=False)
         after_forward = live.current
         h.square().sum().backward()

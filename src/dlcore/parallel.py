@@ -93,7 +93,8 @@ def launch(fn, world_size: int, *args, backend: str = "gloo", start_method: str 
     process uses one intra-op thread. Whatever happens (a rank raises, a rank hangs past
     ``timeout``) every process is joined, or terminated and joined, before ``launch`` returns
     or raises, so the port is released and no process is left behind. A failure is re-raised
-    in the caller as ``RuntimeError`` carrying the failing rank's traceback.
+    in the caller as ``RuntimeError`` carrying every failing rank's traceback (a rank blocked in a
+    collective fails too when its peer dies, and which report arrives first is a race).
 
     Examples
     --------
@@ -154,11 +155,19 @@ def launch(fn, world_size: int, *args, backend: str = "gloo", start_method: str 
             if p.is_alive():
                 p.terminate()
                 p.join()
+        if errors:  # the other ranks' reports: which rank failed first is a race, so keep all
+            while True:
+                try:
+                    rank, status, payload = results.get(timeout=0.2)
+                except queue_module.Empty:
+                    break
+                if status != "ok":
+                    errors.setdefault(rank, payload)
         results.close()
         results.join_thread()
     if errors:
-        rank = min(errors)
-        raise RuntimeError(f"launch: rank {rank} of {world_size} failed:\n{errors[rank]}")
+        raise RuntimeError("\n".join(f"launch: rank {r} of {world_size} failed:\n{errors[r]}"
+                                     for r in sorted(errors)))
     return [collected[r] for r in range(world_size)]
 
 
