@@ -430,18 +430,24 @@ def test_depth_explorer_shows_probe_depth_gradient_norms():
     assert np.median(times) < 50, times
 
 
+def _torch_copy(model, width, activation):
+    """The probe's Linear layers as torch layers (same weights), each followed by activation."""
+    layers = []
+    for m in model:
+        if isinstance(m, nn.Linear):
+            ref = torch.nn.Linear(width, width)
+            with torch.no_grad():
+                ref.weight.copy_(torch.from_numpy(m.weight.data))
+                ref.bias.copy_(torch.from_numpy(m.bias.data))
+            layers += [ref, activation()]
+    return layers
+
+
 def test_probe_depth_gradients_match_torch_autograd():
     from dlcore.book.widgets.activations import probe_depth
 
     probe = probe_depth("tanh", "kaiming", depth=4, width=8, batch=16, rng=3)
-    layers = []
-    for m in probe.model:
-        if isinstance(m, nn.Linear):
-            ref = torch.nn.Linear(8, 8)
-            with torch.no_grad():
-                ref.weight.copy_(torch.from_numpy(m.weight.data))
-                ref.bias.copy_(torch.from_numpy(m.bias.data))
-            layers += [ref, torch.nn.Tanh()]
+    layers = _torch_copy(probe.model, 8, torch.nn.Tanh)
     h, acts, zs = t(probe.x), [], []
     for layer in layers:
         h = layer(h)
@@ -471,14 +477,7 @@ def test_probe_depth_linear_loss_is_an_upstream_gradient_independent_of_the_netw
     np.testing.assert_array_equal(mse.x, lin.x)
     np.testing.assert_array_equal(mse.target, lin.target)
     # against torch: L = -(2/N) sum(h * t) through the same network
-    layers = []
-    for m in lin.model:
-        if isinstance(m, nn.Linear):
-            ref = torch.nn.Linear(6, 6)
-            with torch.no_grad():
-                ref.weight.copy_(torch.from_numpy(m.weight.data))
-                ref.bias.copy_(torch.from_numpy(m.bias.data))
-            layers += [ref, torch.nn.ReLU()]
+    layers = _torch_copy(lin.model, 6, torch.nn.ReLU)
     h, zs = t(lin.x), []
     for layer in layers:
         h = layer(h)
