@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from ..checks import check_int
+from ..functional.sparse import embedding_backward
 from ..random import as_generator
 from .module import Module, Parameter
 
@@ -180,15 +181,8 @@ class Embedding(Module):
                              f"{expected} (input shape + (embedding_dim,))")
         if self.freeze:
             return None
-        flat = idx.reshape(-1)
-        g = grad_out.reshape(-1, self.embedding_dim)
-        if self.scale_grad_by_freq and flat.size:
-            counts = np.bincount(flat, minlength=self.num_embeddings)
-            g = g / counts[flat].astype(w.dtype)[:, None]
-        grad = np.zeros_like(w)
-        np.add.at(grad, flat, g)
-        if self.padding_idx is not None:
-            grad[self.padding_idx] = 0.0
+        grad = embedding_backward(idx, grad_out, self.num_embeddings, self.padding_idx,
+                                  self.scale_grad_by_freq)
         self.weight.accumulate(grad)
         return None
 
