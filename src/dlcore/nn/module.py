@@ -10,7 +10,7 @@ with respect to the input and *adds* each parameter's gradient to ``param.grad``
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -19,8 +19,21 @@ from ..checks import check_int
 __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "ModuleDict"]
 
 
+def _check_flag(what: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be a bool, got {value!r}")
+    return bool(value)
+
+
 class Parameter:
     """A trainable array and its accumulated gradient.
+
+    Parameters
+    ----------
+    data : array_like
+        The initial value (integers become float64).
+    requires_grad : bool, default True
+        Whether backward passes accumulate into ``grad`` (``torch.nn.Parameter``'s argument).
 
     Attributes
     ----------
@@ -29,6 +42,11 @@ class Parameter:
     grad : numpy.ndarray or None
         ``None`` until a backward pass writes to it, as in PyTorch; then an array shaped
         like ``data``.
+    requires_grad : bool
+        When False the parameter is frozen: :meth:`accumulate` does nothing, so ``grad``
+        stays ``None`` and every optimizer skips it, while the layer's backward still returns
+        the gradient of its input (gradients flow *through* a frozen layer). As in PyTorch,
+        a gradient assigned by hand is still used by an optimizer.
 
     Examples
     --------
@@ -37,30 +55,63 @@ class Parameter:
     True
     >>> p.accumulate(np.ones(3)); p.accumulate(np.ones(3)); p.grad
     array([2., 2., 2.])
+    >>> q = Parameter(np.zeros(3)).requires_grad_(False)
+    >>> q.accumulate(np.ones(3)); q.grad is None
+    True
     """
 
-    __slots__ = ("data", "grad")
+    __slots__ = ("data", "grad", "_requires_grad")
 
-    def __init__(self, data):
+    def __init__(self, data, requires_grad: bool = True):
         self.data = np.array(data, dtype=np.float64 if np.asarray(data).dtype.kind != "f" else None)
         self.grad = None
+        self.requires_grad = requires_grad
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value) -> None:
+        self._requires_grad = _check_flag("Parameter requires_grad", value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Parameter":
+        """Set :attr:`requires_grad` in place and return the parameter (``Tensor.requires_grad_``)."""
+        self.requires_grad = requires_grad
+        return self
 
     @property
     def shape(self) -> tuple:
         return self.data.shape
 
     def accumulate(self, grad: np.ndarray) -> None:
-        """Add ``grad`` to ``self.grad`` (creating it on the first call)."""
+        """Add ``grad`` to ``self.grad`` (creating it on the first call); nothing when frozen."""
         if grad.shape != self.data.shape:
             raise ValueError(f"gradient shape {grad.shape} does not match parameter shape "
                              f"{self.data.shape}")
+        if not self._requires_grad:
+            return
         if self.grad is None:
             self.grad = np.array(grad, dtype=self.data.dtype)
         else:
             self.grad += grad
 
     def __repr__(self) -> str:
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+        frozen = "" if self._requires_grad else ", requires_grad=False"
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype}{frozen})"
+
+
+class _IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` returns, as torch's ``_IncompatibleKeys``."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Module:
@@ -139,6 +190,26 @@ class Module:
         """All trainable parameters, in PyTorch's order."""
         return [p for _, p in self.named_parameters()]
 
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Freeze (``False``) or unfreeze every parameter of this module and its children;
+        returns the module (``torch.nn.Module.requires_grad_``).
+
+        Only the parameters change: buffers such as BatchNorm's running statistics keep
+        updating in training mode, and Dropout keeps dropping; call :meth:`eval` for that.
+
+        Examples
+        --------
+        >>> from dlcore.nn import Linear
+        >>> net = Sequential(Linear(4, 3, rng=0), Linear(3, 2, rng=1))
+        >>> _ = net[0].requires_grad_(False)
+        >>> sum(p.data.size for p in net.parameters() if p.requires_grad)
+        8
+        """
+        flag = _check_flag("requires_grad_ requires_grad", requires_grad)
+        for p in self.parameters():
+            p.requires_grad = flag
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to ``None`` (PyTorch's default) or to zeros."""
         for p in self.parameters():
@@ -168,29 +239,96 @@ class Module:
             state.update(child.state_dict(prefix + name + "."))
         return state
 
-    def load_state_dict(self, state) -> None:
-        """Copy values from ``state`` into this module's parameters and buffers."""
-        own = self.state_dict()
-        missing = own.keys() - state.keys()
-        unexpected = state.keys() - own.keys()
-        if missing or unexpected:
-            raise ValueError(f"state_dict mismatch: missing {sorted(missing)}, "
-                             f"unexpected {sorted(unexpected)}")
-        for key, value in state.items():
-            *path, leaf = key.split(".")
-            owner = self
-            for part in path:
-                owner = owner._modules[part]
-            if leaf in owner._parameters:
-                target = owner._parameters[leaf].data
-                if np.shape(value) != target.shape:
-                    raise ValueError(f"{key}: shape {np.shape(value)} does not match "
-                                     f"{target.shape}")
-                target[...] = value
+    def load_state_dict(self, state_dict, strict: bool = True) -> _IncompatibleKeys:
+        """Copy values from ``state_dict`` into this module's parameters and buffers, in
+        place, with ``torch.nn.Module.load_state_dict``'s semantics.
+
+        Parameters
+        ----------
+        state_dict : mapping of str to array_like
+            Values keyed like :meth:`state_dict` (torch tensors convert through NumPy).
+        strict : bool, default True
+            If True, a key of this module absent from ``state_dict`` (missing) or a key of
+            ``state_dict`` that names nothing in this module (unexpected) raises; if False,
+            the keys that match are loaded and the others are only reported.
+
+        Returns
+        -------
+        _IncompatibleKeys
+            A named tuple ``(missing_keys, unexpected_keys)``, lists in module order and in
+            ``state_dict`` order, as torch returns. As in torch, a BatchNorm's
+            ``num_batches_tracked`` absent from a ``state_dict`` that carries no version-2
+            ``_metadata`` (every dlcore ``state_dict``, and any dict rebuilt from torch's) is
+            not missing: the layer keeps its own counter.
+
+        Raises
+        ------
+        RuntimeError
+            Torch's error, ``Error(s) in loading state_dict for <class>:`` followed by one
+            tab-indented line per problem: missing and unexpected keys (strict only) and
+            size mismatches (always, as in torch, which checks shapes even when not strict).
+
+        Examples
+        --------
+        >>> from dlcore.nn import Linear
+        >>> a, b = Linear(2, 1, rng=0), Linear(2, 1, rng=1)
+        >>> b.load_state_dict(a.state_dict())
+        <All keys matched successfully>
+        >>> b.load_state_dict({"module." + k: v for k, v in a.state_dict().items()}, strict=False)
+        _IncompatibleKeys(missing_keys=['weight', 'bias'], unexpected_keys=['module.weight', 'module.bias'])
+        """
+        strict = _check_flag("load_state_dict strict", strict)
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"load_state_dict state_dict must be a mapping, got "
+                            f"{type(state_dict).__name__}")
+        owners = {}   # key -> (module, leaf name), in this module's state_dict order
+        metadata = getattr(state_dict, "_metadata", None) or {}
+        optional = set()
+        for mod_prefix, module in self._named_modules():
+            for leaf in list(module._parameters) + list(module._buffers):
+                owners[mod_prefix + leaf] = (module, leaf)
+            if "num_batches_tracked" in module._buffers and (
+                    metadata.get(mod_prefix[:-1], {}).get("version") or 0) < 2:
+                # torch's BatchNorm keeps its own counter when a state_dict without version-2
+                # metadata (an old checkpoint, or any rebuilt dict) lacks the key
+                optional.add(mod_prefix + "num_batches_tracked")
+        missing = [k for k in owners if k not in state_dict and k not in optional]
+        unexpected = [k for k in state_dict.keys() if k not in owners]
+        errors = []
+        for key, (module, leaf) in owners.items():
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key])
+            if leaf in module._parameters:
+                target = module._parameters[leaf].data
             else:
-                current = getattr(owner, leaf)
-                object.__setattr__(owner, leaf,
-                                   np.array(value) if isinstance(current, np.ndarray) else value)
+                target = getattr(module, leaf)
+                if not isinstance(target, np.ndarray):
+                    object.__setattr__(module, leaf, np.array(value))
+                    continue
+            if value.shape != target.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{value.shape} from checkpoint, the shape in current model is "
+                              f"{target.shape}.")
+                continue
+            target[...] = value
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        return _IncompatibleKeys(missing, unexpected)
+
+    def _named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+        """``(key prefix, module)`` for this module and every descendant, depth first."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child._named_modules(prefix + name + ".")
 
     # -- display ----------------------------------------------------------------------
     def extra_repr(self) -> str:
