@@ -14,7 +14,8 @@ import dlcore.optim.lr_scheduler as S
 
 # required positional arguments of each constructor (None: nothing integer to sweep)
 REQUIRED = {
-    "Linear": (3, 2), "Conv1d": (2, 3, 3), "Conv2d": (2, 3, 3), "MaxPool2d": (2,),
+    "Linear": (3, 2), "Conv1d": (2, 3, 3), "Conv2d": (2, 3, 3), "ConvTranspose2d": (2, 4, 3),
+    "MaxPool2d": (2,),
     "AvgPool2d": (2,), "MaxPool1d": (2,), "AvgPool1d": (2,), "AdaptiveAvgPool1d": (2,),
     "AdaptiveAvgPool2d": (2,), "AdaptiveMaxPool1d": (2,), "AdaptiveMaxPool2d": (2,),
     "BatchNorm1d": (3,), "BatchNorm2d": (3,), "LayerNorm": (3,), "GroupNorm": (1, 3),

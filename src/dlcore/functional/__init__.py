@@ -19,7 +19,7 @@ from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswis
                          selu, sigmoid, silu, softmax, softmin, softplus, softshrink, softsign,
                          tanh, tanhshrink, threshold)
 from .attention import scaled_dot_product_attention
-from .conv import conv2d
+from .conv import conv2d, conv_transpose2d
 from .distance import cosine_similarity, pairwise_distance
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
@@ -53,7 +53,7 @@ __all__ = [
     # normalization
     "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
     # conv, pooling
-    "conv2d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     # padding
     "pad",

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["PAD_MODES", "pad2d", "pad2d_backward", "im2col", "col2im", "phase_planes",
-           "grid_taps", "grid_columns", "add_grid_columns", "planes_to_image", "im2col_grid", "col2im_grid"]
+           "plane_layout", "grid_taps", "grid_columns", "add_grid_columns", "planes_to_image", "im2col_grid", "col2im_grid"]
 
 #: ``padding_mode`` of ``torch.nn.Conv2d`` -> ``numpy.pad`` mode.
 PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
@@ -157,6 +157,20 @@ def grid_taps(kernel_size, stride, dilation, grid):
             yield i, j, p, q, a * grid[1] + b
 
 
+def plane_layout(xp_shape, kernel_size, stride, dilation, out_hw):
+    """Shape ``(s_H, s_W, C, N * rows * cols + tail)`` of :func:`phase_planes`' planes for an
+    input of ``xp_shape`` ``(N, C, H, W)``, and the grid ``(rows, cols)``, without the input.
+
+    Examples
+    --------
+    >>> plane_layout((1, 1, 4, 4), (2, 2), (2, 2), (1, 1), (2, 2))
+    ((2, 2, 1, 4), (2, 2))
+    """
+    grid = _grid(out_hw, kernel_size, stride, dilation)
+    tail = max(shift for *_, shift in grid_taps(kernel_size, stride, dilation, grid))
+    return tuple(stride) + (xp_shape[1], xp_shape[0] * grid[0] * grid[1] + tail), grid
+
+
 def phase_planes(xp, kernel_size, stride, dilation, out_hw, fill=0.0):
     """The stride phases ``xp[n, c, p::s_H, q::s_W]`` of ``xp`` ``(N, C, H, W)``, each cropped
     or ``fill``-padded to the output grid and flattened over ``(N, rows, cols)``.
@@ -174,10 +188,10 @@ def phase_planes(xp, kernel_size, stride, dilation, out_hw, fill=0.0):
     ((2, 2, 1, 4), (2, 2), array([ 1.,  3.,  9., 11.]))
     """
     n, channels = xp.shape[:2]
-    (sh, sw), grid = stride, _grid(out_hw, kernel_size, stride, dilation)
+    (sh, sw) = stride
+    shape, grid = plane_layout(xp.shape, kernel_size, stride, dilation, out_hw)
     size = n * grid[0] * grid[1]
-    tail = max(shift for *_, shift in grid_taps(kernel_size, stride, dilation, grid))
-    planes = np.empty((sh, sw, channels, size + tail), dtype=xp.dtype)
+    planes = np.empty(shape, dtype=xp.dtype)
     planes[..., size:] = fill
     for p in range(sh):
         for q in range(sw):

@@ -38,9 +38,10 @@ import numpy as np
 
 from ..checks import as_array, check_choice, check_int, pair
 from ._im2col import (add_grid_columns, grid_columns, pad2d, pad2d_backward, phase_planes,
-                      planes_to_image)
+                      plane_layout, planes_to_image)
 
-__all__ = ["conv2d", "conv2d_output_size", "conv_transpose2d_output_size",
+__all__ = ["conv2d", "conv_transpose2d", "conv2d_output_size", "conv_transpose2d_output_size",
+           "transpose_output_padding",
            "pool2d_output_size", "same_padding"]
 
 
@@ -105,32 +106,51 @@ def _forward(x, weight, bias, stride, pads, dilation, groups, mode):
     y = np.ascontiguousarray(y)
     if bias is not None:
         y += bias[:, None, None]
-    return y, dict(planes=planes, grid=grid, xp_shape=xp.shape, x_shape=x.shape)
+    return y, dict(planes=planes, planes_shape=planes.shape, grid=grid, xp_shape=xp.shape,
+                   x_shape=x.shape)
 
 
-def _backward(grad, weight, cache, stride, pads, dilation, groups, mode):
+def _backward(grad, weight, cache, stride, pads, dilation, groups, mode, input_grad=True,
+              weight_grad=True):
     """Gradients ``(dx, dW, db)`` of :func:`_forward`, block by block of grid positions:
-    rebuild the columns, ``dW += G cols^T``, ``dcols = W^T G``, add ``dcols`` back."""
-    planes, grid = cache["planes"], cache["grid"]
+    rebuild the columns, ``dW += G cols^T``, ``dcols = W^T G``, add ``dcols`` back.
+
+    ``input_grad=False`` or ``weight_grad=False`` skips that gradient (returned as ``None``);
+    the input gradient alone needs only the geometry of ``cache`` (``grid``, ``planes_shape``,
+    ``xp_shape``, ``x_shape``), not the planes, which is how :func:`conv_transpose2d` runs its
+    forward pass. ``grad`` may be smaller than the forward output ``(H_out, W_out)``: the
+    missing rows and columns count as zero.
+    """
+    grid = cache["grid"]
     n, out, ho, wo = grad.shape
     kernel, size = weight.shape[2:], n * grid[0] * grid[1]
     g_grid = np.zeros((out, n) + grid, dtype=weight.dtype)  # zero outside (H_out, W_out), so
     g_grid[:, :, :ho, :wo] = grad.transpose(1, 0, 2, 3)    # the extra grid cells add nothing
     g_m = g_grid.reshape(groups, out // groups, size)
     w_m = weight.reshape(groups, out // groups, -1)
-    grad_w = np.zeros(w_m.shape, dtype=weight.dtype)
-    grad_planes = np.zeros_like(planes)
+    grad_w = np.zeros(w_m.shape, dtype=weight.dtype) if weight_grad else None
+    grad_planes = np.zeros(cache["planes_shape"], dtype=weight.dtype) if input_grad else None
+    channels = cache["planes_shape"][2]
     for start, stop in _blocks(size, weight[0].size * groups):
-        cols = grid_columns(planes, kernel, stride, dilation, grid, start, stop)
-        cols_m, g_block = cols.reshape(groups, -1, stop - start), g_m[:, :, start:stop]
-        # (cols G^T)^T rather than G cols^T: the same product, but BLAS handles the long
-        # inner dimension better this way round when it runs on several threads
-        grad_w += np.matmul(cols_m, g_block.transpose(0, 2, 1)).transpose(0, 2, 1)
-        np.matmul(w_m.transpose(0, 2, 1), g_block, out=cols_m)   # dcols, reusing the block
-        add_grid_columns(grad_planes, cols, stride, dilation, grid, start)
-    grad_xp = planes_to_image(grad_planes, cache["xp_shape"], stride, grid)
-    grad_x = pad2d_backward(grad_xp, pads, mode, cache["x_shape"])
-    return np.ascontiguousarray(grad_x), grad_w.reshape(weight.shape), grad.sum(axis=(0, 2, 3))
+        g_block = g_m[:, :, start:stop]
+        if weight_grad:
+            cols = grid_columns(cache["planes"], kernel, stride, dilation, grid, start, stop)
+            cols_m = cols.reshape(groups, -1, stop - start)
+            # (cols G^T)^T rather than G cols^T: the same product, but BLAS handles the long
+            # inner dimension better this way round when it runs on several threads
+            grad_w += np.matmul(cols_m, g_block.transpose(0, 2, 1)).transpose(0, 2, 1)
+        else:
+            cols = np.empty((channels,) + tuple(kernel) + (stop - start,), dtype=weight.dtype)
+            cols_m = cols.reshape(groups, -1, stop - start)
+        if input_grad:
+            np.matmul(w_m.transpose(0, 2, 1), g_block, out=cols_m)   # dcols, reusing the block
+            add_grid_columns(grad_planes, cols, stride, dilation, grid, start)
+    grad_x = None
+    if input_grad:
+        grad_xp = planes_to_image(grad_planes, cache["xp_shape"], stride, grid)
+        grad_x = np.ascontiguousarray(pad2d_backward(grad_xp, pads, mode, cache["x_shape"]))
+    grad_w = None if grad_w is None else grad_w.reshape(weight.shape)
+    return grad_x, grad_w, grad.sum(axis=(0, 2, 3))
 
 
 def _check_weight(x, weight, bias, groups):
@@ -189,6 +209,145 @@ def _check_output_size(x, kernel_size, stride, pads, dilation):
     """Raise the shape helper's explanation if the padded input is smaller than the kernel."""
     padded = tuple(x.shape[2 + i] + sum(pads[i]) for i in range(2))
     conv2d_output_size(padded, kernel_size, stride, 0, dilation)
+
+
+# -- transposed convolution ---------------------------------------------------------------
+
+def _transpose_geometry(x_shape, weight_shape, stride, padding, output_padding, dilation,
+                        groups):
+    """The convolution whose input gradient ``conv_transpose2d`` is: that convolution's input
+    is the transposed convolution's output ``(N, C_out, H_out, W_out)``; return its pads and
+    the geometry :func:`_backward` needs (no planes: only the input gradient is computed)."""
+    kernel = weight_shape[2:]
+    out_hw = conv_transpose2d_output_size(x_shape[2:], kernel, stride, padding, output_padding,
+                                          dilation)
+    y_shape = (x_shape[0], weight_shape[1] * groups) + out_hw
+    pads = tuple((p, p) for p in padding)
+    xp_shape = y_shape[:2] + tuple(y_shape[2 + a] + 2 * padding[a] for a in range(2))
+    # at least (H_in, W_in); larger when output_padding >= stride (allowed when < dilation)
+    conv_hw = _out_hw(xp_shape, kernel, stride, dilation)
+    planes_shape, grid = plane_layout(xp_shape, kernel, stride, dilation, conv_hw)
+    return pads, dict(grid=grid, planes_shape=planes_shape, xp_shape=xp_shape, x_shape=y_shape)
+
+
+def _transpose_forward(x, weight, bias, stride, padding, output_padding, dilation, groups):
+    """``conv_transpose2d`` of a batched ``x``: the input gradient of the convolution with the
+    same ``weight``, read as ``(C_out, C_in/groups, kH, kW)`` of that convolution, for the
+    upstream gradient ``x``. Returns ``y`` and what :func:`_transpose_backward` needs."""
+    pads, geometry = _transpose_geometry(x.shape, weight.shape, stride, padding, output_padding,
+                                         dilation, groups)
+    y, _, _ = _backward(x, weight, geometry, stride, pads, dilation, groups, "zeros",
+                        weight_grad=False)
+    if bias is not None:
+        y += bias[:, None, None]
+    return y, dict(pads=pads, x=x)
+
+
+def _transpose_backward(grad, weight, cache, stride, dilation, groups):
+    """Gradients ``(dx, dW, db)`` of :func:`_transpose_forward`. The adjoint of an adjoint is
+    the map itself, so ``dx`` is the convolution of ``grad`` with ``weight`` (cropped to the
+    input's size), and ``dW`` is that convolution's weight gradient with ``grad`` as its input
+    and ``x`` as its upstream gradient."""
+    x, pads = cache["x"], cache["pads"]
+    grad_x, conv_cache = _forward(grad, weight, None, stride, pads, dilation, groups, "zeros")
+    _, grad_w, _ = _backward(x, weight, conv_cache, stride, pads, dilation, groups, "zeros",
+                             input_grad=False)
+    grad_x = np.ascontiguousarray(grad_x[:, :, :x.shape[2], :x.shape[3]])
+    return grad_x, grad_w, grad.sum(axis=(0, 2, 3))
+
+
+def _check_transpose_weight(x, weight, bias, groups):
+    if weight.ndim != 4:
+        raise ValueError(f"conv_transpose2d weight must be (C_in, C_out/groups, kH, kW), got "
+                         f"shape {weight.shape}")
+    if weight.shape[0] % groups:
+        raise ValueError(f"conv_transpose2d weight shape {weight.shape}: in_channels "
+                         f"{weight.shape[0]} is not divisible by groups={groups}")
+    _check_input(x, weight.shape[0], f"conv_transpose2d(weight {weight.shape}, groups={groups})")
+    out = weight.shape[1] * groups
+    if bias is not None and bias.shape != (out,):
+        raise ValueError(f"conv_transpose2d bias shape {bias.shape} does not match weight shape "
+                         f"{weight.shape} and groups={groups}: expected ({out},)")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    r"""Functional 2-D transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
+
+    Each input pixel scatters a copy of the kernel, weighted by its value, into the output,
+    the copies ``stride`` pixels apart; overlapping copies add up:
+
+    .. math::
+
+        y_{pad}[n, o, h s_h + i d_h, w s_w + j d_w] \mathrel{+}=
+        W[c, o - g(c) C_{out}/g, i, j]\; x[n, c, h, w],
+
+    and ``padding`` crops :math:`p` rows and columns from each side of :math:`y_{pad}`. It is
+    the adjoint (the input gradient) of :func:`conv2d` with the same weight and arguments, and
+    is computed that way, by the same im2col kernels.
+
+    Parameters
+    ----------
+    input : array, shape (N, C_in, H, W) or (C_in, H, W)
+    weight : array, shape (C_in, C_out / groups, kH, kW)
+        Note the order: input channels first, the reverse of ``conv2d``'s.
+    bias : array, shape (C_out,), optional
+    stride, padding, output_padding, dilation : int or (int, int)
+        ``output_padding`` (rows and columns added at the bottom and right) must be smaller
+        than the stride or the dilation.
+    groups : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C_out, H_out, W_out) (or without N)
+        :math:`H_{out} = (H - 1)s - 2p + d(k - 1) + p_{out} + 1`, in the dtype of
+        ``input`` and ``weight`` (float32 stays float32).
+
+    Examples
+    --------
+    >>> conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), stride=2)[0, 0]
+    array([[1., 1., 2., 1., 1.],
+           [1., 1., 2., 1., 1.],
+           [2., 2., 4., 2., 2.],
+           [1., 1., 2., 1., 1.],
+           [1., 1., 2., 1., 1.]])
+    """
+    x, w = as_array("input", input), as_array("weight", weight)
+    dtype = np.result_type(x, w)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    b = None if bias is None else as_array("bias", bias, dtype=dtype)
+    groups = check_int("groups", groups, minimum=1)
+    _check_transpose_weight(x, w, b, groups)
+    stride, dilation = pair("stride", stride, minimum=1), pair("dilation", dilation, minimum=1)
+    padding = pair("padding", padding, minimum=0)
+    output_padding = pair("output_padding", output_padding, minimum=0)
+    batched = x if x.ndim == 4 else x[None]
+    y, _ = _transpose_forward(batched, w, b, stride, padding, output_padding, dilation, groups)
+    return y if x.ndim == 4 else y[0]
+
+
+def transpose_output_padding(in_size, output_size, kernel_size, stride, padding, dilation):
+    """The ``output_padding`` that makes a transposed convolution produce ``output_size``, as
+    ``torch.nn.ConvTranspose2d.forward(input, output_size)`` chooses it: sizes from the
+    formula with ``output_padding = 0`` up to ``stride - 1`` more are reachable.
+
+    Examples
+    --------
+    >>> transpose_output_padding((4, 4), (8, 7), (3, 3), (2, 2), (1, 1), (1, 1))
+    (1, 0)
+    """
+    output_size = tuple(output_size)[-2:]
+    if len(output_size) != 2 or not all(isinstance(v, (int, np.integer)) for v in output_size):
+        raise ValueError(f"output_size must end in two ints (H_out, W_out), got {output_size!r}")
+    result = []
+    for n, size, k, s, p, d in zip(in_size, output_size, kernel_size, stride, padding, dilation):
+        smallest = (n - 1) * s - 2 * p + d * (k - 1) + 1
+        if not smallest <= size <= smallest + s - 1:
+            raise ValueError(f"requested output_size {tuple(output_size)} is not reachable: "
+                             f"each size must lie in [{smallest}, {smallest + s - 1}] for input "
+                             f"size {n} (kernel {k}, stride {s}, padding {p}, dilation {d})")
+        result.append(int(size - smallest))
+    return tuple(result)
 
 
 # -- output sizes --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Ha
                          Tanh, Tanhshrink, Threshold)
 from .attention import MultiheadAttention
 from .concat import Concat
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .linear import Flatten, Identity, Linear, Unflatten
@@ -49,7 +49,7 @@ __all__ = [
     "SiLU", "Mish", "GELU", "Softsign", "Softmin", "GLU", "Softshrink", "Hardshrink",
     "Tanhshrink", "Threshold", "RReLU",
     # conv, pooling, dropout, normalization, upsampling, concat
-    "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+    "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Dropout", "Dropout1d", "Dropout2d",
     "Dropout3d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm", "InstanceNorm1d",
