@@ -44,6 +44,18 @@ def _init_parameters(shape, out_channels, bias, rng, dtype):
                     if bias else None)
 
 
+def _upstream(layer, grad_out):
+    """``(cache, batched, grad)`` for a convolution layer's backward: the saved forward state
+    and ``grad_out`` checked against the output's shape and reshaped to the batched output."""
+    cache, batched, y_shape = layer._saved("cache", "batched", "y_shape")
+    grad = np.asarray(grad_out, dtype=layer.weight.data.dtype)
+    expected = y_shape if batched else y_shape[1:]
+    if grad.shape != expected:
+        raise ValueError(f"{type(layer).__name__}({layer.extra_repr()}) grad_out has shape "
+                         f"{grad.shape}, expected {expected}")
+    return cache, batched, grad.reshape(y_shape)
+
+
 class _ConvNd(Module):
     """Shared code of Conv1d and Conv2d. A 1-D convolution runs as a 2-D one on a height-1
     image (kernel ``(1, k)``): ``_dims`` is 1 or 2, the public ``kernel_size``, ``stride``,
@@ -110,13 +122,7 @@ class _ConvNd(Module):
         return w if self._dims == 2 else w[:, :, None, :]
 
     def backward(self, grad_out):
-        cache, batched, y_shape = self._saved("cache", "batched", "y_shape")
-        grad = np.asarray(grad_out, dtype=self.weight.data.dtype)
-        expected = y_shape if batched else y_shape[1:]
-        if grad.shape != expected:
-            raise ValueError(f"{self._layer()} grad_out has shape {grad.shape}, expected "
-                             f"{expected}")
-        grad = grad.reshape(y_shape)
+        cache, batched, grad = _upstream(self, grad_out)
         grad4 = grad if self._dims == 2 else grad[:, :, None, :]
         grad_x, grad_w, grad_b = _backward(grad4, self._weight2(), cache, self._s2, self._pads,
                                            self._d2, self.groups, self.padding_mode)
@@ -312,13 +318,8 @@ class ConvTranspose2d(Module):
         return y if x.ndim == 4 else y[0]
 
     def backward(self, grad_out):
-        cache, batched, y_shape = self._saved("cache", "batched", "y_shape")
-        grad = np.asarray(grad_out, dtype=self.weight.data.dtype)
-        expected = y_shape if batched else y_shape[1:]
-        if grad.shape != expected:
-            raise ValueError(f"{self._layer()} grad_out has shape {grad.shape}, expected "
-                             f"{expected}")
-        grad_x, grad_w, grad_b = _transpose_backward(grad.reshape(y_shape), self.weight.data,
+        cache, batched, grad = _upstream(self, grad_out)
+        grad_x, grad_w, grad_b = _transpose_backward(grad, self.weight.data,
                                                      cache, self.stride, self.dilation,
                                                      self.groups)
         self.weight.accumulate(grad_w)
