@@ -1,5 +1,6 @@
 """Hyper-parameter search helpers (chapter 12): log-uniform sampling, the main effects of a
-response table, successive halving and Hyperband's brackets."""
+response table, successive halving, Hyperband's brackets, and the expected result of random
+search over a recorded pool."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import numpy as np
 from ..checks import as_array, check_int
 from ..random import as_generator
 
-__all__ = ["sample_log_uniform", "main_effects", "successive_halving", "hyperband_brackets"]
+__all__ = ["sample_log_uniform", "main_effects", "successive_halving", "hyperband_brackets",
+           "expected_best_of"]
 
 
 def sample_log_uniform(low: float, high: float, size, rng=None) -> np.ndarray:
@@ -146,3 +148,40 @@ def hyperband_brackets(R: int, eta: int = 3) -> list:
         rungs = [(n // eta ** i, r * eta ** i) for i in range(s + 1)]
         out.append({"s": s, "rungs": rungs, "budget": sum(ni * ri for ni, ri in rungs)})
     return out
+
+
+def expected_best_of(values, k: int) -> float:
+    r"""Expected smallest value among ``k`` distinct entries of ``values`` drawn at random.
+
+    This is what random search with ``k`` full trials achieves, on average, over a pool of
+    recorded results. With the values sorted, :math:`v_{(1)} \le \dots \le v_{(n)}`, the
+    smallest of a random ``k``-subset is :math:`v_{(i)}` with probability
+    :math:`\binom{n-i}{k-1}/\binom{n}{k}` (the other :math:`k-1` members come from the
+    :math:`n-i` larger ones), so
+
+    .. math:: E[\min] = \sum_{i=1}^{n-k+1} v_{(i)} \binom{n-i}{k-1} \Big/ \binom{n}{k}.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One result per configuration (e.g. validation errors; smaller is better).
+    k : int
+        Number of configurations drawn without replacement, ``1 <= k <= n``.
+
+    Examples
+    --------
+    >>> expected_best_of([3.0, 1.0, 2.0], 2)        # subsets {1,2}, {1,3}, {2,3}
+    1.3333333333333333
+    >>> expected_best_of([3.0, 1.0, 2.0], 1), expected_best_of([3.0, 1.0, 2.0], 3)
+    (2.0, 1.0)
+    """
+    v = as_array("values", values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0:
+        raise ValueError(f"expected_best_of values must be 1-D and non-empty, got shape {v.shape}")
+    k = check_int("k", k, minimum=1)
+    n = v.size
+    if k > n:
+        raise ValueError(f"expected_best_of k must be at most len(values) = {n}, got {k}")
+    v = np.sort(v)
+    weights = np.array([math.comb(n - i, k - 1) for i in range(1, n + 1)], dtype=np.float64)
+    return float(v @ weights / math.comb(n, k))
