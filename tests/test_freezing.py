@@ -256,3 +256,25 @@ def test_missing_num_batches_tracked_follows_torch_metadata_rule():
         assert got.missing_keys == want.missing_keys
     assert ref.load_state_dict(plain, strict=False).missing_keys == []
     assert ref.load_state_dict(full, strict=False).missing_keys == ["1.num_batches_tracked"]
+
+
+def _cases_with_parameters():
+    from test_layer_contract import CASES
+    return {k: v for k, v in CASES.items() if v[0](np.float64).parameters()}
+
+
+@pytest.mark.parametrize("name", sorted(_cases_with_parameters()))
+def test_every_layer_skips_frozen_parameters_and_still_returns_the_input_gradient(name):
+    make = _cases_with_parameters()[name][0]
+    shape = _cases_with_parameters()[name][2]
+    x = np.random.default_rng(0).standard_normal((3, *shape))
+    free, frozen = make(np.float64), make(np.float64)
+    assert frozen.requires_grad_(False) is frozen
+    y = free(x)
+    g = np.random.default_rng(1).standard_normal(np.shape(y))
+    gx_free = free.backward(g)
+    np.testing.assert_array_equal(frozen(x), y)
+    gx = frozen.backward(g)
+    np.testing.assert_array_equal(gx, gx_free)
+    assert all(p.grad is None for p in frozen.parameters())
+    assert all(p.grad is not None for p in free.parameters())
