@@ -67,3 +67,40 @@ def test_gate_values_to_cell():
     h, c = cell(np.zeros((1, 1)), (np.zeros((1, 1)), np.full((1, 1), 1.5)))
     np.testing.assert_allclose(c, 0.6 * 1.5 + 0.3 * -0.2, rtol=1e-10)
     np.testing.assert_allclose(h, 0.7 * np.tanh(c), rtol=1e-10)
+
+
+def _lstm_final_state(cell, x, h0, c0):
+    """(h_T, c_T) of a dlcore LSTMCell run from (h0, c0) over the inputs x, caches cleared."""
+    h, c = h0[None], c0[None]
+    for t in range(x.shape[0]):
+        h, c = cell(x[t], (h, c))
+    cell.clear()
+    return np.concatenate([h[0], c[0]])
+
+
+def test_lstm_jacobian_norms_match_finite_differences_with_and_without_the_cell_state():
+    """For the LSTM, norms[0] is ||d h_T / d h_0||_F by default and ||d (h_T, c_T) / d (h_0, c_0)||_F
+    with cell_state=True; both against central differences of the cell's forward pass."""
+    from dlcore.book.widgets import recurrent as R
+    T, hid = 8, 3
+    only_h = jacobian_norms("LSTM", scale=1.0, T=T, hidden=hid, rng=2)
+    full = jacobian_norms("LSTM", scale=1.0, T=T, hidden=hid, rng=2, cell_state=True)
+    cell, x = R._setup("LSTM", 1.0, "tanh", T, hid, 2)
+    eps, z = 1e-6, np.zeros(2 * hid)
+    J = np.empty((2 * hid, 2 * hid))
+    for j in range(2 * hid):
+        e = z.copy()
+        e[j] = eps
+        up = _lstm_final_state(cell, x, e[:hid], e[hid:])
+        down = _lstm_final_state(cell, x, -e[:hid], -e[hid:])
+        J[:, j] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(only_h[0], np.linalg.norm(J[:hid, :hid]), rtol=1e-6)
+    np.testing.assert_allclose(full[0], np.linalg.norm(J), rtol=1e-6)
+    assert full[0] > only_h[0] * (1 + 1e-3)          # the c_0 columns carry signal of their own
+    np.testing.assert_allclose(full[-1], np.sqrt(2 * hid), rtol=1e-12)
+
+
+def test_cell_state_needs_an_lstm():
+    import pytest
+    with pytest.raises(ValueError, match="cell_state"):
+        jacobian_norms("GRU", cell_state=True)

@@ -27,8 +27,20 @@ def _orthogonal(n, gen):
     return q * np.sign(np.diag(r))
 
 
+def _setup(kind, scale, nonlinearity, T, hidden, rng):
+    """The cell and the inputs :func:`jacobian_norms` uses (the same draws from ``rng``)."""
+    gen = as_generator(rng)
+    cls, G = _CELLS[kind]
+    kw = {"nonlinearity": nonlinearity} if kind == "RNN" else {}
+    cell = cls(1, hidden, rng=gen, **kw)
+    cell.weight_hh.data[...] = scale * np.concatenate([_orthogonal(hidden, gen)
+                                                       for _ in range(G)])
+    x = gen.standard_normal((T, 1, 1))
+    return cell, x
+
+
 def jacobian_norms(kind: str = "RNN", scale: float = 1.0, nonlinearity: str = "tanh",
-                   T: int = 50, hidden: int = 16, rng=0) -> np.ndarray:
+                   T: int = 50, hidden: int = 16, rng=0, cell_state: bool = False) -> np.ndarray:
     r"""Frobenius norms :math:`\|\partial h_T/\partial h_t\|_F` for :math:`t = 0 \ldots T`.
 
     The cell (``kind`` in RNN, LSTM, GRU; hidden size ``hidden``, input size 1) has every
@@ -36,35 +48,42 @@ def jacobian_norms(kind: str = "RNN", scale: float = 1.0, nonlinearity: str = "t
     :math:`N(0, 1)` inputs, all from ``rng``. The Jacobian comes out of the cell's backward
     pass: the batch holds ``hidden`` copies of the sequence and the gradient fed in at
     :math:`h_T` is the identity, so row :math:`k` of the gradient reaching :math:`h_t` is
-    :math:`e_k^\top \partial h_T/\partial h_t`. (For the LSTM, :math:`h_t` is the hidden state
-    and the path through :math:`c` is included.)
+    :math:`e_k^\top \partial h_T/\partial h_t`. For the LSTM the default measures the hidden
+    state only: :math:`\partial h_T/\partial h_t` counts every path from :math:`h_t` to
+    :math:`h_T` (those through :math:`c_{t+1}, \ldots, c_T` included) but not the memory
+    carried in :math:`c_t` itself. ``cell_state=True`` (LSTM only) measures the whole state
+    instead, :math:`\|\partial (h_T, c_T)/\partial (h_t, c_t)\|_F`, a :math:`2h \times 2h`
+    Jacobian whose value at :math:`t = T` is :math:`\sqrt{2h}`.
 
     Examples
     --------
     >>> norms = jacobian_norms("RNN", scale=0.5, T=10, hidden=4)
     >>> norms.shape, float(norms[-1])            # d h_T / d h_T = I, Frobenius norm sqrt(4)
     ((11,), 2.0)
+    >>> float(jacobian_norms("LSTM", T=3, hidden=2, cell_state=True)[-1])   # sqrt(2 * 2)
+    2.0
     """
-    gen = as_generator(rng)
-    cls, G = _CELLS[kind]
-    kw = {"nonlinearity": nonlinearity} if kind == "RNN" else {}
-    cell = cls(1, hidden, rng=gen, **kw)
-    cell.weight_hh.data[...] = scale * np.concatenate([_orthogonal(hidden, gen)
-                                                       for _ in range(G)])
-    x = np.repeat(gen.standard_normal((T, 1, 1)), hidden, axis=1)
+    if cell_state and kind != "LSTM":
+        raise ValueError(f"cell_state=True needs kind='LSTM' (only it has a cell state), got kind={kind!r}")
+    cell, x = _setup(kind, scale, nonlinearity, T, hidden, rng)
+    rows = 2 * hidden if cell_state else hidden
+    x = np.repeat(x, rows, axis=1)
     state = None
     for t in range(T):
         state = cell(x[t], state)
     norms = np.empty(T + 1)
-    gh = np.eye(hidden)
-    gc = np.zeros((hidden, hidden))
-    norms[T] = np.linalg.norm(gh)
+    if cell_state:               # rows 0..h-1 seed d h_T, rows h..2h-1 seed d c_T
+        gh = np.concatenate([np.eye(hidden), np.zeros((hidden, hidden))])
+        gc = np.concatenate([np.zeros((hidden, hidden)), np.eye(hidden)])
+    else:
+        gh, gc = np.eye(hidden), np.zeros((hidden, hidden))
+    norms[T] = np.hypot(np.linalg.norm(gh), np.linalg.norm(gc)) if cell_state else np.linalg.norm(gh)
     for t in range(T - 1, -1, -1):
         if kind == "LSTM":
             _, (gh, gc) = cell.backward(gh, gc)
         else:
             _, gh = cell.backward(gh)
-        norms[t] = np.linalg.norm(gh)
+        norms[t] = np.hypot(np.linalg.norm(gh), np.linalg.norm(gc)) if cell_state else np.linalg.norm(gh)
     return norms
 
 
