@@ -63,3 +63,22 @@ def test_adam_param_groups_float32_and_bad_groups():
         Adam([{"params": ours[0].parameters()}, {"params": ours.parameters()}], lr=1e-2)
     with pytest.raises(ValueError, match="lr"):
         Adam([{"params": ours.parameters()}], lr=-1.0)
+
+
+def test_adabn_puts_only_batchnorm_in_train_mode():
+    """AdaBN's statistics pass runs Dropout in eval mode (identity) and restores every mode."""
+    from dlcore.maths.transfer import adabn_
+    from dlcore.nn import BatchNorm1d, Dropout
+
+    x = np.random.default_rng(0).standard_normal((64, 6))
+    lin = Linear(6, 5, rng=0)
+    model = Sequential(Dropout(0.5, rng=1), lin, BatchNorm1d(5))
+    model.eval()
+    adabn_(model, x)
+    z = x @ lin.weight.data.T + lin.bias.data   # the Linear's output without dropout
+    np.testing.assert_allclose(model[2].running_mean, z.mean(0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model[2].running_var, z.var(0, ddof=1), rtol=1e-12, atol=1e-12)
+    assert [m.training for m in model.modules()] == [False] * 4
+    model.train()
+    adabn_(model, x)
+    assert [m.training for m in model.modules()] == [True] * 4

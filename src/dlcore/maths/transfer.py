@@ -49,8 +49,12 @@ def participation_ratio(features) -> float:
 
 def adabn_(model, x):
     """AdaBN: replace the running statistics of every dlcore BatchNorm in ``model`` by the
-    statistics of ``x`` (one forward pass in train mode with ``momentum=None``: the
-    cumulative average), then restore each layer's momentum and the model's mode.
+    statistics of ``x`` (one forward pass with ``momentum=None``: the cumulative average),
+    then restore each layer's momentum and every module's mode.
+
+    Only the BatchNorm layers are put in train mode for the pass; every other module (Dropout
+    in particular) runs in eval mode, so the statistics are those of the deployed network's
+    activations, not of dropped-out ones.
 
     Returns ``model``. The parameters are untouched; only the buffers change.
     """
@@ -64,7 +68,8 @@ def adabn_(model, x):
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None
-    model.train()
+    for m in model.modules():                  # train mode for the BatchNorm layers only
+        object.__setattr__(m, "training", any(m is bn for bn in bns))
     model(x)
     for bn, mom in zip(bns, saved):
         bn.momentum = mom
