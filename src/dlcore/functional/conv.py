@@ -153,17 +153,23 @@ def _backward(grad, weight, cache, stride, pads, dilation, groups, mode, input_g
     return grad_x, grad_w, grad.sum(axis=(0, 2, 3))
 
 
-def _check_weight(x, weight, bias, groups):
+def _check_weight(x, weight, bias, groups, transposed=False):
+    """The weight, input and bias shapes of ``conv2d`` or (``transposed``) ``conv_transpose2d``,
+    whose weight is ``(C_in, C_out/groups, kH, kW)`` instead of ``(C_out, C_in/groups, kH, kW)``."""
+    name, split, layout = (("conv_transpose2d", "in_channels", "(C_in, C_out/groups, kH, kW)")
+                           if transposed else
+                           ("conv2d", "out_channels", "(C_out, C_in/groups, kH, kW)"))
     if weight.ndim != 4:
-        raise ValueError(f"conv2d weight must be (C_out, C_in/groups, kH, kW), got shape "
-                         f"{weight.shape}")
+        raise ValueError(f"{name} weight must be {layout}, got shape {weight.shape}")
     if weight.shape[0] % groups:
-        raise ValueError(f"conv2d weight shape {weight.shape}: out_channels "
+        raise ValueError(f"{name} weight shape {weight.shape}: {split} "
                          f"{weight.shape[0]} is not divisible by groups={groups}")
-    _check_input(x, weight.shape[1] * groups, f"conv2d(weight {weight.shape}, groups={groups})")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"conv2d bias shape {bias.shape} does not match weight shape "
-                         f"{weight.shape}: expected ({weight.shape[0]},)")
+    channels_in = weight.shape[0] if transposed else weight.shape[1] * groups
+    _check_input(x, channels_in, f"{name}(weight {weight.shape}, groups={groups})")
+    out = weight.shape[1] * groups if transposed else weight.shape[0]
+    if bias is not None and bias.shape != (out,):
+        raise ValueError(f"{name} bias shape {bias.shape} does not match weight shape "
+                         f"{weight.shape} and groups={groups}: expected ({out},)")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -256,20 +262,6 @@ def _transpose_backward(grad, weight, cache, stride, dilation, groups):
     return grad_x, grad_w, grad.sum(axis=(0, 2, 3))
 
 
-def _check_transpose_weight(x, weight, bias, groups):
-    if weight.ndim != 4:
-        raise ValueError(f"conv_transpose2d weight must be (C_in, C_out/groups, kH, kW), got "
-                         f"shape {weight.shape}")
-    if weight.shape[0] % groups:
-        raise ValueError(f"conv_transpose2d weight shape {weight.shape}: in_channels "
-                         f"{weight.shape[0]} is not divisible by groups={groups}")
-    _check_input(x, weight.shape[0], f"conv_transpose2d(weight {weight.shape}, groups={groups})")
-    out = weight.shape[1] * groups
-    if bias is not None and bias.shape != (out,):
-        raise ValueError(f"conv_transpose2d bias shape {bias.shape} does not match weight shape "
-                         f"{weight.shape} and groups={groups}: expected ({out},)")
-
-
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     r"""Functional 2-D transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
@@ -317,7 +309,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     b = None if bias is None else as_array("bias", bias, dtype=dtype)
     groups = check_int("groups", groups, minimum=1)
-    _check_transpose_weight(x, w, b, groups)
+    _check_weight(x, w, b, groups, transposed=True)
     stride, dilation = pair("stride", stride, minimum=1), pair("dilation", dilation, minimum=1)
     padding = pair("padding", padding, minimum=0)
     output_padding = pair("output_padding", output_padding, minimum=0)
