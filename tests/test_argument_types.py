@@ -21,6 +21,7 @@ REQUIRED = {
     "BatchNorm1d": (3,), "BatchNorm2d": (3,), "LayerNorm": (3,), "GroupNorm": (1, 3),
     "RMSNorm": (3,), "InstanceNorm1d": (3,), "InstanceNorm2d": (3,), "LocalResponseNorm": (2,),
     "Embedding": (5, 3), "RNNCell": (3, 4), "LSTMCell": (3, 4), "GRUCell": (3, 4), "RNN": (3, 4),
+    "EmbeddingBag": (5, 3),
     "LSTM": (3, 4), "GRU": (3, 4), "MultiheadAttention": (4, 2), "TransformerEncoderLayer": (4, 2),
     "Softmax": (1,), "LogSoftmax": (1,), "Softmin": (1,), "PixelShuffle": (2,),
     "PixelUnshuffle": (2,), "Unflatten": (1, (2, 3)), "Flatten": (), "GLU": (), "PReLU": (),

@@ -96,6 +96,7 @@ for name in ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d"]:
 # covered by their own test modules (several inputs, sequences, tuples, or no computation)
 ELSEWHERE = {"Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "LoRALinear",
              "Checkpoint", "Dropout1d", "Dropout2d", "Dropout3d", "Concat", "Embedding",
+             "EmbeddingBag",  # integer ids: tests/test_embedding_bag.py
              "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
              "TransformerEncoderLayer", "TransformerEncoder", "LockedDropout",
              "PairwiseDistance", "CosineSimilarity"}  # two inputs: tests/test_distance.py

@@ -30,6 +30,7 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cosin
 from .normalization import (batch_norm, group_norm, instance_norm, layer_norm,
                             local_response_norm, rms_norm)
 from .padding import pad
+from .sparse import embedding_bag
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                       adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from .vision import cat, interpolate, pixel_shuffle, pixel_unshuffle
@@ -55,8 +56,8 @@ __all__ = [
     # conv, pooling
     "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-    # padding
-    "pad",
+    # padding, sparse
+    "pad", "embedding_bag",
     # attention, vision
     "scaled_dot_product_attention", "interpolate", "cat", "pixel_shuffle", "pixel_unshuffle",
 ]

@@ -33,7 +33,7 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from .rnn import GRU, LSTM, RNN, GRUCell, LockedDropout, LSTMCell, RNNCell, locked_mask
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .transformer import (TransformerEncoder, TransformerEncoderLayer,
                           generate_square_subsequent_mask)
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample
@@ -60,7 +60,7 @@ __all__ = [
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     # sparse, recurrent, attention, transformer
-    "Embedding", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "LockedDropout",
+    "Embedding", "EmbeddingBag", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "LockedDropout",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
     # loss
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",

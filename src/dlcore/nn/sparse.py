@@ -1,9 +1,12 @@
-r"""Lookup tables: ``Embedding``, the counterpart of ``torch.nn.Embedding``.
+r"""Lookup tables: ``Embedding`` and ``EmbeddingBag``, the counterparts of
+``torch.nn.Embedding`` and ``torch.nn.EmbeddingBag``.
 
 An embedding is a ``Linear`` layer applied to one-hot vectors, computed without building
 them: row ``i`` of the weight is the vector of token ``i``. The backward pass is the
 transpose of that lookup, a scatter-add: each output gradient is added to the row it was
-read from, so a token that occurs three times in a batch receives three contributions.
+read from, so a token that occurs three times in a batch receives three contributions. A bag of
+embeddings reduces the rows of each bag (sum, mean or max) without materialising the padded
+``(B, L, d)`` tensor in between.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import numbers
 import numpy as np
 
 from ..checks import check_int
-from ..functional.sparse import embedding_backward
+from ..functional.sparse import (_embedding_bag_forward, _unsupported_bag_options,
+                                 embedding_backward, embedding_bag_backward, embedding_renorm_)
 from ..random import as_generator
 from .module import Module, Parameter
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "EmbeddingBag"]
 
 
 def _as_indices(name: str, x, num_embeddings: int) -> np.ndarray:
@@ -156,13 +160,7 @@ class Embedding(Module):
                    _freeze=freeze)
 
     def _renorm(self, idx: np.ndarray) -> None:
-        rows = np.unique(idx)
-        w = self.weight.data
-        norms = np.linalg.norm(w[rows], ord=self.norm_type, axis=1)
-        big = norms > self.max_norm
-        if np.any(big):
-            scale = self.max_norm / (norms[big] + 1e-7)
-            w[rows[big]] *= scale.astype(w.dtype)[:, None]
+        embedding_renorm_(self.weight.data, idx, self.max_norm, self.norm_type)
 
     def forward(self, input):
         idx = _as_indices("input", input, self.num_embeddings)
@@ -196,4 +194,131 @@ class Embedding(Module):
             s += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
             s += ", scale_grad_by_freq=True"
+        return s
+
+
+class EmbeddingBag(Embedding):
+    r"""Sums, means or maxima of bags of embeddings, as ``torch.nn.EmbeddingBag``.
+
+    ``EmbeddingBag(mode="mean")`` applied to a bag of ids equals ``Embedding`` followed by a
+    mean over the bag's positions; with ``padding_idx`` set, padding positions are left out of
+    the bag (and of the count), which is the masked mean of a padded batch.
+
+    Parameters
+    ----------
+    num_embeddings, embedding_dim : int
+    max_norm : float or None
+        Rows read by a forward pass are renormalised in place, as in :class:`Embedding`.
+    norm_type : float, default 2.0
+    scale_grad_by_freq : bool, default False
+        Only False (PyTorch 2.13's CPU kernel scales by counts that are not the index
+        frequencies; see :func:`dlcore.functional.sparse.embedding_bag`).
+    mode : {"mean", "sum", "max"}, default "mean"
+    sparse : bool, default False
+        Only False.
+    _weight : array or None
+        Initial weight ``(num_embeddings, embedding_dim)``, copied.
+    include_last_offset : bool, default False
+        ``offsets`` carries ``B + 1`` entries, the last one the end of the input.
+    padding_idx : int or None
+        Row initialised to zero; positions holding it are excluded from their bag.
+    rng : numpy.random.Generator, int or None
+    dtype : numpy dtype, default float64
+
+    Notes
+    -----
+    ``forward(input, offsets=None, per_sample_weights=None)``: ``input`` is ``(B, N)`` (one
+    bag per row, ``offsets=None``) or ``(M,)`` with ``offsets`` ``(B,)`` (``(B + 1,)`` with
+    ``include_last_offset``); output ``(B, embedding_dim)``, zero for an empty bag.
+    :math:`y_b = \sum_{k \in b} c_k W[x_k]` with :math:`c_k = 1` (sum), :math:`1/n_b` (mean,
+    :math:`n_b` the non-padding positions of bag :math:`b`) or ``per_sample_weights[k]``
+    (``mode="sum"`` only); ``max`` takes the coordinate-wise maximum. ``backward(grad_out)``
+    accumulates :math:`\partial L/\partial W` (a scatter-add of :math:`c_k g_b`; for ``max``
+    each coordinate's gradient goes to the first position attaining the maximum) and returns
+    the gradient of ``per_sample_weights`` (:math:`g_b \cdot W[x_k]`, the input's shape) when
+    they were given, else ``None``.
+
+    Examples
+    --------
+    >>> bag = EmbeddingBag(5, 2, padding_idx=0, rng=0)
+    >>> ids = np.array([[3, 1, 0, 0], [2, 4, 4, 1]])
+    >>> y = bag(ids)
+    >>> bool(np.allclose(y[0], bag.weight.data[[3, 1]].mean(axis=0)))   # padding left out
+    True
+    >>> flat = bag(np.array([3, 1, 2, 4, 4, 1]), offsets=np.array([0, 2]))
+    >>> bool(np.allclose(flat, y))
+    True
+    >>> bag.backward(np.ones_like(flat)) is None
+    True
+    >>> bag.weight.grad[:, 0]
+    array([0.  , 0.75, 0.25, 0.5 , 0.5 ])
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight=None, include_last_offset: bool = False,
+                 padding_idx=None, rng=None, dtype=np.float64):
+        _unsupported_bag_options(scale_grad_by_freq, sparse)
+        super().__init__(num_embeddings, embedding_dim, padding_idx=padding_idx,
+                         max_norm=max_norm, norm_type=norm_type, _weight=_weight, rng=rng,
+                         dtype=dtype)
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag mode must be one of 'sum', 'mean', 'max', "
+                             f"got {mode!r}")
+        self.mode = mode
+        self.include_last_offset = bool(include_last_offset)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm=None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx=None) -> "EmbeddingBag":
+        """An ``EmbeddingBag`` holding a copy of the 2-D array ``embeddings`` (frozen by
+        default, padding row not zeroed), as ``torch.nn.EmbeddingBag.from_pretrained``.
+
+        Examples
+        --------
+        >>> EmbeddingBag.from_pretrained(np.eye(3), mode="sum")(np.array([[0, 2]]))
+        array([[1., 0., 1.]])
+        """
+        embeddings = np.asarray(embeddings)
+        if embeddings.ndim != 2:
+            raise ValueError(f"embeddings must be 2-dimensional (num_embeddings, embedding_dim), "
+                             f"got shape {embeddings.shape}")
+        rows, cols = embeddings.shape
+        bag = cls(rows, cols, max_norm=max_norm, norm_type=norm_type,
+                  scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
+                  _weight=embeddings, include_last_offset=include_last_offset,
+                  padding_idx=padding_idx)
+        bag.freeze = bool(freeze)
+        return bag
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        if self.max_norm is not None and np.size(input):
+            idx = np.asarray(input)
+            if idx.dtype.kind in "iu" and idx.size and 0 <= idx.min() and \
+                    idx.max() < self.num_embeddings:
+                self._renorm(idx)
+        out, saved = _embedding_bag_forward(input, self.weight.data, offsets, self.mode,
+                                            per_sample_weights, self.include_last_offset,
+                                            self.padding_idx)
+        self._save(saved=saved)
+        return out
+
+    def backward(self, grad_out):
+        (saved,) = self._saved("saved")
+        grad_weight, grad_psw = embedding_bag_backward(saved, grad_out)
+        if not self.freeze:
+            self.weight.accumulate(grad_weight)
+        return grad_psw
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2.0:
+            s += f", norm_type={self.norm_type}"
+        s += f", mode={self.mode!r}"                  # torch's repr omits include_last_offset
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
         return s
