@@ -1,6 +1,7 @@
-r"""Text and sequence maths for the attention chapter: sinusoidal positional encoding, the
-closed-form rotation that relates two of its positions, and the parameter and FLOP counts of a
-decoder-only Transformer.
+r"""Text and sequence maths for the attention chapter: tokenising, vocabularies and byte-pair
+encoding (BPE, Sennrich et al. 2016), the masked mean over padded positions, sinusoidal
+positional encoding, the closed-form rotation that relates two of its positions, and the
+parameter and FLOP counts of a decoder-only Transformer.
 
 .. math::
     PE(p, 2i) = \sin(p\,\omega_i), \quad PE(p, 2i+1) = \cos(p\,\omega_i), \quad
@@ -9,12 +10,16 @@ decoder-only Transformer.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import numpy as np
 
 from ..checks import check_int
 
 __all__ = ["sinusoidal_encoding", "relative_shift_matrix", "transformer_param_count",
-           "transformer_flops"]
+           "transformer_flops", "tokenize", "Vocab", "masked_mean", "END_OF_WORD", "learn_bpe",
+           "bpe_encode", "bpe_decode"]
 
 
 def _frequencies(d_model: int) -> np.ndarray:
@@ -117,3 +122,225 @@ def transformer_flops(vocab_size: int, context: int, d_model: int, n_layer: int,
     output = 2 * vocab_size * d
     return {"weights": int(weights), "attention": int(attention), "output": int(output),
             "total": int(weights + attention + output)}
+
+
+def tokenize(text: str, pattern: str = "[a-z]+") -> list:
+    r"""The matches of ``pattern`` in ``text`` lower-cased, in order (``re.findall``).
+
+    Examples
+    --------
+    >>> tokenize("Return the Decimal's exponent, as an int.")
+    ['return', 'the', 'decimal', 's', 'exponent', 'as', 'an', 'int']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize text must be a str, got {type(text).__name__}")
+    return re.findall(pattern, text.lower())
+
+
+class Vocab:
+    r"""A token <-> id table: the ``specials`` first, then every token counted at least
+    ``min_freq`` times, most frequent first (ties in alphabetical order).
+
+    Parameters
+    ----------
+    counter : Mapping[str, int]
+        Token counts (a ``collections.Counter``), from the training split only.
+    min_freq : int, default 1
+    specials : tuple of str, default ("<pad>", "<unk>")
+        ``<pad>`` gets id 0 and ``<unk>`` id 1 with the default; a token outside the table is
+        encoded as ``<unk>`` (``unk_index``), so ``specials`` must contain it.
+
+    Examples
+    --------
+    >>> v = Vocab(Counter("a b a c a b".split()), min_freq=2)
+    >>> v.itos, len(v)
+    (['<pad>', '<unk>', 'a', 'b'], 4)
+    >>> v.encode(["b", "a", "c"]), v.decode([3, 2, 1])
+    ([3, 2, 1], ['b', 'a', '<unk>'])
+    """
+
+    def __init__(self, counter, min_freq: int = 1, specials=("<pad>", "<unk>"), unk="<unk>"):
+        from ..checks import check_int
+        min_freq = check_int("min_freq", min_freq, minimum=1)
+        specials = tuple(specials)
+        if unk not in specials:
+            raise ValueError(f"Vocab specials must contain the unknown token {unk!r}, "
+                             f"got {specials}")
+        kept = sorted((t for t, c in counter.items() if c >= min_freq and t not in specials),
+                      key=lambda t: (-counter[t], t))
+        self.itos = list(specials) + kept
+        self.stoi = {t: i for i, t in enumerate(self.itos)}
+        self.unk_index = self.stoi[unk]
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token) -> bool:
+        return token in self.stoi
+
+    def encode(self, tokens) -> list:
+        """Ids of ``tokens``, ``unk_index`` for a token outside the table."""
+        return [self.stoi.get(t, self.unk_index) for t in tokens]
+
+    def decode(self, ids) -> list:
+        """Tokens of ``ids``."""
+        return [self.itos[int(i)] for i in ids]
+
+
+def masked_mean(x, mask, axis: int = -2):
+    r"""Mean of ``x`` over ``axis`` counting only the positions where ``mask`` is True.
+
+    ``x`` has shape ``(..., L, d)`` and ``mask`` ``(..., L)`` (bool) for the default
+    ``axis=-2``: :math:`\bar x = \sum_t m_t x_t / \sum_t m_t`, and zero where no position is
+    kept (PyTorch's ``EmbeddingBag`` returns zero for an empty bag too). Padding to any length
+    leaves it unchanged, unlike ``x.mean(axis)``, which divides by the padded length.
+
+    Examples
+    --------
+    >>> x = np.array([[[1.0], [3.0], [0.0], [0.0]]])
+    >>> masked_mean(x, np.array([[True, True, False, False]])), x.mean(axis=-2)
+    (array([[2.]]), array([[1.]]))
+    """
+    x = np.asarray(x)
+    mask = np.asarray(mask, dtype=bool)
+    if x.ndim < 2 or mask.shape != x.shape[:-1]:
+        raise ValueError(f"masked_mean mask must have x's shape without its last axis: x "
+                         f"{x.shape}, mask {mask.shape}")
+    m = np.expand_dims(mask, -1).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    total = (x * m).sum(axis=axis)
+    count = m.sum(axis=axis)
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+
+
+#: The end-of-word symbol appended to every word before BPE (Sennrich et al. 2016's ``</w>``).
+END_OF_WORD = "</w>"
+
+
+def _word_counts(words) -> Counter:
+    counts = Counter(words) if not hasattr(words, "items") else Counter(dict(words))
+    for w in counts:
+        if not isinstance(w, str) or not w or END_OF_WORD in w:
+            raise ValueError(f"BPE words must be non-empty strings without {END_OF_WORD!r}, "
+                             f"got {w!r}")
+    return counts
+
+
+def _pairs(symbols):
+    return zip(symbols, symbols[1:])
+
+
+def _merge(symbols: tuple, pair: tuple) -> tuple:
+    """Replace every non-overlapping occurrence of ``pair`` (left to right) by its join."""
+    out, i, a, b = [], 0, pair[0], pair[1]
+    while i < len(symbols):
+        if i + 1 < len(symbols) and symbols[i] == a and symbols[i + 1] == b:
+            out.append(a + b)
+            i += 2
+        else:
+            out.append(symbols[i])
+            i += 1
+    return tuple(out)
+
+
+def learn_bpe(words, num_merges: int, return_counts: bool = False):
+    r"""Learn byte-pair-encoding merges from ``words`` (Sennrich et al. 2016, Algorithm 1).
+
+    Every word starts as its characters followed by :data:`END_OF_WORD`; each step merges the
+    most frequent adjacent pair of symbols, counted over the words weighted by their counts,
+    into one new symbol. Ties go to the pair that sorts first. Learning stops early when no
+    pair is left.
+
+    Parameters
+    ----------
+    words : iterable of str, or Mapping[str, int]
+        The training words (repeated as often as they occur) or their counts.
+    num_merges : int
+    return_counts : bool, default False
+        Also return the count of each merged pair when it was merged.
+
+    Returns
+    -------
+    merges : list of (str, str)
+        In the order learned, which is the order :func:`bpe_encode` applies them.
+    counts : list of int
+        Only with ``return_counts``.
+
+    Examples
+    --------
+    The paper's toy vocabulary: 'es', then 'est', then 'est</w>' are learned first.
+
+    >>> learn_bpe({"low": 5, "lower": 2, "newest": 6, "widest": 3}, 4, return_counts=True)
+    ([('e', 's'), ('es', 't'), ('est', '</w>'), ('l', 'o')], [9, 9, 9, 7])
+    """
+    from ..checks import check_int
+    num_merges = check_int("num_merges", num_merges, minimum=0)
+    counts = _word_counts(words)
+    vocab = [(tuple(w) + (END_OF_WORD,), c) for w, c in sorted(counts.items())]
+    symbols = [v[0] for v in vocab]
+    freq = [v[1] for v in vocab]
+    pair_counts: Counter = Counter()
+    where: dict = {}                         # pair -> set of word indices that contain it
+    for i, sym in enumerate(symbols):
+        for p in _pairs(sym):
+            pair_counts[p] += freq[i]
+            where.setdefault(p, set()).add(i)
+    merges, merged_counts = [], []
+    for _ in range(num_merges):
+        live = [p for p, c in pair_counts.items() if c > 0]
+        if not live:
+            break
+        best = min(live, key=lambda p: (-pair_counts[p], p))
+        merges.append(best)
+        merged_counts.append(int(pair_counts[best]))
+        for i in sorted(where.pop(best, ())):
+            old = symbols[i]
+            new = _merge(old, best)
+            for p in _pairs(old):
+                pair_counts[p] -= freq[i]
+            for p in _pairs(new):
+                pair_counts[p] += freq[i]
+                where.setdefault(p, set()).add(i)
+            symbols[i] = new
+        pair_counts.pop(best, None)
+    return (merges, merged_counts) if return_counts else merges
+
+
+def bpe_encode(words, merges) -> list:
+    r"""Split each word into BPE symbols by applying ``merges`` in the order they were learned.
+
+    A word starts as its characters and :data:`END_OF_WORD`; the adjacent pair with the
+    earliest merge is merged (everywhere in the word) until no learned pair is left. Returns
+    the symbols of all words in order; a word's last symbol ends in :data:`END_OF_WORD`.
+
+    Examples
+    --------
+    >>> merges = learn_bpe({"low": 5, "lower": 2, "newest": 6, "widest": 3}, 10)
+    >>> bpe_encode(["lowest", "newer"], merges)
+    ['low', 'est</w>', 'n', 'ew', 'e', 'r', '</w>']
+    """
+    rank = {tuple(p): r for r, p in enumerate(merges)}
+    cache: dict = {}
+    out: list = []
+    for w in words:
+        if w not in cache:
+            _word_counts([w])
+            sym = tuple(w) + (END_OF_WORD,)
+            while len(sym) > 1:
+                ranked = [(rank[p], p) for p in _pairs(sym) if p in rank]
+                if not ranked:
+                    break
+                sym = _merge(sym, min(ranked)[1])
+            cache[w] = list(sym)
+        out.extend(cache[w])
+    return out
+
+
+def bpe_decode(symbols) -> str:
+    r"""The words that :func:`bpe_encode` split, joined by single spaces.
+
+    Examples
+    --------
+    >>> bpe_decode(['low', 'est</w>', 'n', 'ew', 'e', 'r', '</w>'])
+    'lowest newer'
+    """
+    return "".join(symbols).replace(END_OF_WORD, " ").rstrip(" ")
