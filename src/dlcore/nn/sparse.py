@@ -150,14 +150,21 @@ class Embedding(Module):
         array([[0., 0., 1.],
                [1., 0., 0.]])
         """
+        return cls._from_table(embeddings, freeze, padding_idx=padding_idx, max_norm=max_norm,
+                               norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq,
+                               sparse=sparse)
+
+    @classmethod
+    def _from_table(cls, embeddings, freeze, **options):
+        """``cls(V, d, _weight=embeddings, **options)`` for a 2-D ``embeddings``, frozen or not:
+        the body of both ``from_pretrained`` methods."""
         embeddings = np.asarray(embeddings)
         if embeddings.ndim != 2:
             raise ValueError(f"embeddings must be 2-dimensional (num_embeddings, embedding_dim), "
                              f"got shape {embeddings.shape}")
-        rows, cols = embeddings.shape
-        return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
-                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings,
-                   _freeze=freeze)
+        layer = cls(*embeddings.shape, _weight=embeddings, **options)
+        layer.freeze = bool(freeze)
+        return layer
 
     def _renorm(self, idx: np.ndarray) -> None:
         embedding_renorm_(self.weight.data, idx, self.max_norm, self.norm_type)
@@ -281,17 +288,9 @@ class EmbeddingBag(Embedding):
         >>> EmbeddingBag.from_pretrained(np.eye(3), mode="sum")(np.array([[0, 2]]))
         array([[1., 0., 1.]])
         """
-        embeddings = np.asarray(embeddings)
-        if embeddings.ndim != 2:
-            raise ValueError(f"embeddings must be 2-dimensional (num_embeddings, embedding_dim), "
-                             f"got shape {embeddings.shape}")
-        rows, cols = embeddings.shape
-        bag = cls(rows, cols, max_norm=max_norm, norm_type=norm_type,
-                  scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
-                  _weight=embeddings, include_last_offset=include_last_offset,
-                  padding_idx=padding_idx)
-        bag.freeze = bool(freeze)
-        return bag
+        return cls._from_table(embeddings, freeze, max_norm=max_norm, norm_type=norm_type,
+                               scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
+                               include_last_offset=include_last_offset, padding_idx=padding_idx)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         if self.max_norm is not None and np.size(input):
