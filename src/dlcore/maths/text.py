@@ -18,8 +18,8 @@ import numpy as np
 from ..checks import check_int
 
 __all__ = ["sinusoidal_encoding", "relative_shift_matrix", "transformer_param_count",
-           "transformer_flops", "tokenize", "Vocab", "masked_mean", "END_OF_WORD", "learn_bpe",
-           "bpe_encode", "bpe_decode"]
+           "transformer_flops", "tokenize", "by_frequency", "Vocab", "masked_mean", "END_OF_WORD",
+           "learn_bpe", "bpe_encode", "bpe_decode"]
 
 
 def _frequencies(d_model: int) -> np.ndarray:
@@ -137,6 +137,19 @@ def tokenize(text: str, pattern: str = "[a-z]+") -> list:
     return re.findall(pattern, text.lower())
 
 
+def by_frequency(counter, min_freq: int = 1) -> list:
+    """The tokens of ``counter`` counted at least ``min_freq`` times, most frequent first, ties
+    in alphabetical order: the numbering of :class:`Vocab` and of word2vec's vocabulary.
+
+    Examples
+    --------
+    >>> by_frequency(Counter("b a b c b a".split()), min_freq=2)
+    ['b', 'a']
+    """
+    return sorted((t for t, c in counter.items() if c >= min_freq),
+                  key=lambda t: (-counter[t], t))
+
+
 class Vocab:
     r"""A token <-> id table: the ``specials`` first, then every token counted at least
     ``min_freq`` times, most frequent first (ties in alphabetical order).
@@ -166,8 +179,7 @@ class Vocab:
         if unk not in specials:
             raise ValueError(f"Vocab specials must contain the unknown token {unk!r}, "
                              f"got {specials}")
-        kept = sorted((t for t, c in counter.items() if c >= min_freq and t not in specials),
-                      key=lambda t: (-counter[t], t))
+        kept = [t for t in by_frequency(counter, min_freq) if t not in specials]
         self.itos = list(specials) + kept
         self.stoi = {t: i for i, t in enumerate(self.itos)}
         self.unk_index = self.stoi[unk]

@@ -36,6 +36,7 @@ from ..checks import as_array, check_choice, check_int, check_range
 from ..functional.activation import logsigmoid, sigmoid
 from ..functional.distance import cosine_similarity
 from ..random import as_generator
+from .text import by_frequency
 
 __all__ = ["vocabulary", "subsample", "skipgram_pairs", "NegativeSampler",
            "sgns_loss_and_grads", "train_sgns", "SGNSResult", "cooccurrence", "pmi", "ppmi",
@@ -86,7 +87,7 @@ def vocabulary(tokens, min_count: int = 5):
     """
     min_count = check_int("min_count", min_count, minimum=1)
     freq = Counter(tokens)
-    words = sorted((w for w, n in freq.items() if n >= min_count), key=lambda w: (-freq[w], w))
+    words = by_frequency(freq, min_count)
     index = {w: i for i, w in enumerate(words)}
     ids = np.array([index[w] for w in tokens if w in index], dtype=np.int64)
     return words, np.array([freq[w] for w in words], dtype=np.int64), ids
