@@ -193,3 +193,26 @@ def test_float_ids_are_a_type_error():
         nn.EmbeddingBag(5, 3, rng=0)(np.array([[0.0, 1.0]]))
     with pytest.raises(TypeError, match="offsets must hold integer"):
         nn.EmbeddingBag(5, 3, rng=0)(np.array([0, 1]), np.array([0.0]))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(mode=st.sampled_from(["sum", "mean", "max"]), pad=st.sampled_from([None, 0]),
+       flat=st.booleans(), seed=st.integers(0, 999))
+def test_nan_rows_propagate_as_in_torch(mode, pad, flat, seed):
+    # A NaN in the table: sum and mean propagate it; torch's max keeps a running maximum that a
+    # NaN enters only from the bag's first (non-padding) row. Ties (-inf rows) included.
+    rng = np.random.default_rng(seed)
+    ours = nn.EmbeddingBag(5, 3, mode=mode, padding_idx=pad, rng=rng)
+    w = ours.weight.data
+    w[rng.random(w.shape) < 0.3] = np.nan
+    w[rng.random(w.shape) < 0.1] = -np.inf
+    theirs = torch_twin(ours)
+    ids, offsets = random_bags(rng, 5, flat, False)
+    y = ours(ids, offsets)
+    yt = theirs(torch.from_numpy(ids), None if offsets is None else torch.from_numpy(offsets))
+    assert np.array_equal(np.isnan(y), torch.isnan(yt).numpy())
+    close(y, yt, rtol=1e-12, atol=1e-14)
+    g = rng.standard_normal(y.shape)
+    ours.backward(g)
+    yt.backward(torch.from_numpy(g))
+    close(ours.weight.grad, theirs.weight.grad, rtol=1e-12, atol=1e-14)

@@ -10,7 +10,8 @@ whole :math:`V \times d` table of which most rows are zero; the sparse form (PyT
 A bag reduces the rows it reads: :math:`y_b = \sum_{k \in b} c_k W[x_k]` with
 :math:`c_k = 1` (sum), :math:`1/|b|` (mean) or the per-sample weight, so its gradient is the
 same scatter-add with each position's upstream row :math:`c_k\,g_b`; for ``max`` only the
-position that attained the maximum of a coordinate receives that coordinate's gradient.
+position that attained the maximum of a coordinate receives that coordinate's gradient (the
+first such position; as in PyTorch's running maximum, a NaN counts only in a bag's first row).
 """
 
 from __future__ import annotations
@@ -212,12 +213,22 @@ def _embedding_bag_forward(input, weight, offsets=None, mode: str = "mean",
     first = None
     if mode == "max":
         if k.size:
+            # PyTorch's running maximum: start from the bag's first row and take a later one
+            # only where it is strictly greater. So ties go to the first position, a NaN in
+            # the first row stays, and a NaN later in the bag is never taken.
+            nan = np.isnan(rows)
+            finite = np.where(nan, -np.inf, rows)
             out.fill(-np.inf)
-            np.maximum.at(out, bag[k], rows)
+            np.maximum.at(out, bag[k], finite)
             # the first position of each bag that attains each coordinate's maximum
-            pos = np.where(rows == out[bag[k]], np.arange(k.size)[:, None], k.size)
+            pos = np.where(finite == out[bag[k]], np.arange(k.size)[:, None], k.size)
             first = np.full((n_bags, d), k.size)
             np.minimum.at(first, bag[k], pos)
+            bags_present, head = np.unique(bag[k], return_index=True)
+            head_nan = nan[head]                         # (bags present, d)
+            b, j = np.nonzero(head_nan)
+            out[bags_present[b], j] = np.nan
+            first[bags_present[b], j] = head[b]
             out[counts == 0] = 0.0
     else:
         np.add.at(out, bag[k], rows)
@@ -302,7 +313,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
     -------
     numpy.ndarray, shape ``(B, d)``
         :math:`y_b = \sum_{k\in b} W[x_k]`, its mean over the non-padding positions, or the
-        coordinate-wise maximum; zero for an empty bag.
+        coordinate-wise maximum (NaN where the bag's first row is NaN, later NaNs skipped, as
+        PyTorch's kernel does); zero for an empty bag.
 
     Examples
     --------
