@@ -1,4 +1,4 @@
-"""Conv2d forward + backward and MaxPool2d forward + backward (chapter 3's kernels).
+"""Conv2d, ConvTranspose2d and MaxPool2d forward + backward (chapters 3 and 11's kernels).
 
 Run directly (``python benchmarks/bench_cnn.py``; threads from ``OPENBLAS_NUM_THREADS``) to
 print the convolution's achieved GFLOP/s as a fraction of a plain float64 matrix product's.
@@ -19,13 +19,23 @@ def _conv(n, c_in, size, c_out, k, padding):
                       torch.nn.Conv2d(c_in, c_out, k, padding=padding, dtype=torch.float64), x)
 
 
+def _conv_transpose(n, c_in, size, c_out, k, stride, padding):
+    # the decoders' upsampling step: stride 2, kernel 4, padding 1 doubles the size
+    x = np.random.default_rng(0).standard_normal((n, c_in, size, size))
+    return layer_case("ConvTranspose2d fwd+bwd",
+                      f"({n}, {c_in}, {size}, {size}) -> {c_out}x{k}x{k} s{stride} p{padding}",
+                      nn.ConvTranspose2d(c_in, c_out, k, stride=stride, padding=padding, rng=0),
+                      torch.nn.ConvTranspose2d(c_in, c_out, k, stride=stride, padding=padding,
+                                               dtype=torch.float64), x)
+
+
 def _max_pool(n, c, size, k, stride):
     x = np.random.default_rng(0).standard_normal((n, c, size, size))
     return layer_case("MaxPool2d fwd+bwd", f"({n}, {c}, {size}, {size}) k{k} s{stride}",
                       nn.MaxPool2d(k, stride), torch.nn.MaxPool2d(k, stride), x)
 
 
-CASES = [_conv(64, 16, 32, 32, 3, 1), _max_pool(64, 16, 32, 2, 2), _max_pool(64, 32, 32, 3, 2)]
+CASES = [_conv(64, 16, 32, 32, 3, 1), _conv_transpose(64, 32, 16, 16, 4, 2, 1), _max_pool(64, 16, 32, 2, 2), _max_pool(64, 32, 32, 3, 2)]
 
 
 def _conv_efficiency(n=64, c_in=16, size=32, c_out=32, k=3):
